@@ -1,0 +1,90 @@
+"""The plain records that flow through the pipeline: a loaded document and its chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+CATEGORIES = (
+    "practice-model",
+    "policy",
+    "procedure",
+    "ofsted",
+    "onboarding",
+    "glossary",
+    "contacts",
+)
+STATUSES = ("published", "draft")
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What is known about a document as a whole; every chunk carries a copy."""
+
+    doc_id: str
+    title: str
+    category: str
+    status: str = "published"
+    owner: str = ""
+    last_reviewed: date | None = None
+    review_due: date | None = None
+    sources: tuple[str, ...] = ()
+    path: str = ""
+    file_type: str = "md"
+    content_hash: str = ""
+
+    @property
+    def url(self) -> str:
+        """The link a citation shows: the first public source, else the file path."""
+        return self.sources[0] if self.sources else self.path
+
+    def is_stale(self, today: date) -> bool:
+        return self.review_due is not None and self.review_due < today
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A loaded file: its metadata and its text as Markdown (headings mark sections)."""
+
+    info: DocumentInfo
+    text: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document that can stand alone: its section path travels with it."""
+
+    chunk_id: str
+    info: DocumentInfo
+    section: str
+    position: int
+    text: str
+
+    @property
+    def doc_id(self) -> str:
+        return self.info.doc_id
+
+    @property
+    def search_text(self) -> str:
+        """The text that is embedded and keyword-indexed: title and section as a header."""
+        header = self.info.title if not self.section else f"{self.info.title} — {self.section}"
+        return f"{header}\n\n{self.text}"
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    chunks_written: int = 0
+    chunks_embedded: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

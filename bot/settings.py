@@ -1,0 +1,116 @@
+"""The one settings object: read from `.env` and the environment, nowhere else."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Nothing may fetch model weights or send telemetry at run time. These are set before any
+# Hugging Face or Chroma import happens, because both read them at import.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Settings(BaseSettings):
+    """Every setting of the practice companion, with its default (see `.env.example`)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Path("./data")
+    knowledge_base_dir: Path = Path("./knowledge_base")
+
+    # Embedding and index
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_batch_size: int = Field(64, ge=1)
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    chroma_collection: str = "bcft_kb"
+    index_refresh_seconds: float = Field(5.0, ge=0)
+
+    # Ingestion
+    chunk_size: int = Field(900, ge=200)
+    chunk_overlap: int = Field(120, ge=0)
+    max_file_mb: float = Field(20.0, gt=0)
+
+    # Retrieval and answering
+    retrieval_k: int = Field(6, ge=1, le=20)
+    retrieval_candidates: int = Field(40, ge=5)
+    max_chunks_per_document: int = Field(2, ge=1)
+    min_confidence: float = Field(0.35, ge=0, le=1)
+    max_question_chars: int = Field(2000, ge=50)
+
+    # Optional LLM synthesis (any provider LangChain's init_chat_model supports)
+    llm_provider: str | None = None
+    llm_model: str | None = None
+    llm_temperature: float = 0.0
+
+    # Slack
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    admin_user_ids: Annotated[list[str], NoDecode] = []
+    admin_usergroup_id: str | None = None
+    rate_limit_per_minute: int = Field(10, ge=1)
+    slack_listener_threads: int = Field(16, ge=1)
+
+    log_level: str = "INFO"
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator(
+        "chroma_host",
+        "llm_provider",
+        "llm_model",
+        "admin_usergroup_id",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def keyword_index_dir(self) -> Path:
+        return self.data_dir / "keyword"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "bcft.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_model)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

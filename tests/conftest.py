@@ -1,0 +1,35 @@
+"""Shared fixtures: the real bundled model (loaded once), a real Chroma store per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.embedding import Embedder
+from bot.index import KnowledgeIndex, open_index
+from bot.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The bundled all-MiniLM-L6-v2, shared by every test in the session."""
+    return Embedder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for an isolated data folder; no `.env` is read."""
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        knowledge_base_dir=tmp_path / "kb",
+        index_refresh_seconds=0,
+    )
+
+
+@pytest.fixture
+def index(settings: Settings, embedder: Embedder) -> Iterator[KnowledgeIndex]:
+    with open_index(settings, embedder) as opened:
+        yield opened
