@@ -1,0 +1,218 @@
+"""`bcft ingest`: files in, an up-to-date index out — incremental, repairable, file by file.
+
+For each file: load → chunk → embed only the chunks the store lacks → write as a unit.
+A file that fails is reported and skipped; it never stops the batch or touches the index.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.documents import Chunk, IngestReport, SourceDocument
+from bot.index import IndexMismatchError, KnowledgeIndex, ManifestEntry
+from ingest.chunking import chunk_document
+from ingest.errors import LoadError
+from ingest.loaders import load_document
+
+log = logging.getLogger(__name__)
+
+# Bump when loading or chunking changes in a way that should re-chunk every document.
+PIPELINE_VERSION = "1"
+_EMBED_GROUP = 256
+
+# Called after each file with (files done, files in all, file path).
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class _Pending:
+    """A document that must be (re)written, with its chunks."""
+
+    document: SourceDocument
+    chunks: list[Chunk]
+    old: ManifestEntry | None
+
+
+def run_ingest(
+    paths: Iterable[Path],
+    index: KnowledgeIndex,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index in line with the files under `paths`; report what happened."""
+    settings = index.settings
+    report = IngestReport()
+    roots = [Path(p) for p in paths]
+    try:
+        index.check_model()
+    except IndexMismatchError:
+        if not rebuild:
+            raise
+        index.reset()
+    manifest = index.manifest()
+    signature = (
+        f"v{PIPELINE_VERSION};{settings.chunk_size};{settings.chunk_overlap};"
+        f"{index.embedder.model_name}"
+    )
+
+    files, missing = discover(roots)
+    report.failed.update({display_path(p): "no such file or folder" for p in missing})
+    tick = _ticker(progress, len(files))
+    seen_ids: dict[str, str] = {}
+    failed_paths: set[str] = set()
+    pending: list[_Pending] = []
+    for path in files:
+        shown = display_path(path)
+        try:
+            document = _load(path, shown, settings.max_file_mb, signature)
+            _check_unique_id(document, seen_ids, manifest)
+        except LoadError as error:
+            report.failed[shown] = str(error)
+            failed_paths.add(shown)
+            tick(shown)
+            continue
+        seen_ids[document.info.doc_id] = shown
+        if document.warnings:
+            report.warnings[shown] = list(document.warnings)
+        old = manifest.get(document.info.doc_id)
+        if not rebuild and old and old.complete and old.content_hash == document.info.content_hash:
+            report.unchanged.append(shown)
+            tick(shown)
+            continue
+        chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
+        pending.append(_Pending(document, chunks, old))
+        (report.updated if old else report.added).append(shown)
+
+    _write(pending, index, rebuild, report, tick)
+
+    for entry in manifest.values():
+        if (
+            entry.doc_id not in seen_ids
+            and entry.path not in failed_paths
+            and _is_under(entry.path, roots)
+        ):
+            index.delete_document(entry)
+            report.removed.append(entry.path)
+
+    if pending or report.removed or rebuild:
+        index.commit()
+    return report
+
+
+def _write(
+    pending: list[_Pending],
+    index: KnowledgeIndex,
+    rebuild: bool,
+    report: IngestReport,
+    tick: Callable[[str], None],
+) -> None:
+    """Embed new chunks in large batches (fast), then write each document as a unit."""
+    for group in _groups(pending, _EMBED_GROUP):
+        needed = [
+            chunk
+            for doc in group
+            for chunk in doc.chunks
+            if rebuild or doc.old is None or chunk.chunk_id not in doc.old.chunk_ids
+        ]
+        vectors = index.embedder.embed([c.search_text for c in needed])
+        by_id = dict(zip((c.chunk_id for c in needed), vectors, strict=True))
+        for doc in group:
+            index.write_document(doc.chunks, by_id, doc.old)
+            log.debug("wrote %s (%d chunks)", doc.document.info.path, len(doc.chunks))
+            report.chunks_written += len(doc.chunks)
+            tick(doc.document.info.path)
+        report.chunks_embedded += len(needed)
+
+
+def _groups(pending: list[_Pending], chunk_limit: int) -> Iterable[list[_Pending]]:
+    """Consecutive documents with about `chunk_limit` chunks between them."""
+    group: list[_Pending] = []
+    for item in pending:
+        group.append(item)
+        if sum(len(doc.chunks) for doc in group) >= chunk_limit:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def discover(roots: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Every file under the roots (hidden files and folders skipped), and roots that are missing."""
+    files: list[Path] = []
+    missing: list[Path] = []
+    for root in roots:
+        if root.is_file():
+            files.append(root)
+        elif root.is_dir():
+            files.extend(
+                sorted(
+                    p
+                    for p in root.rglob("*")
+                    if p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(root).parts)
+                )
+            )
+        else:
+            missing.append(root)
+    return list(dict.fromkeys(files)), missing
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when inside it, so the index is portable."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def _load(path: Path, shown: str, max_file_mb: float, signature: str) -> SourceDocument:
+    """Load a file and make its content hash cover the pipeline settings and its place."""
+    try:
+        document = load_document(path, shown, max_file_mb)
+    except OSError as error:
+        raise LoadError(f"could not read the file ({error.strerror or error})") from error
+    key = "\x1f".join([signature, shown, document.info.content_hash])
+    info = dataclasses.replace(document.info, content_hash=hashlib.sha256(key.encode()).hexdigest())
+    return dataclasses.replace(document, info=info)
+
+
+def _check_unique_id(
+    document: SourceDocument, seen: dict[str, str], manifest: dict[str, ManifestEntry]
+) -> None:
+    doc_id, shown = document.info.doc_id, document.info.path
+    other = seen.get(doc_id)
+    if other is None and doc_id in manifest:
+        indexed = manifest[doc_id].path
+        if indexed != shown and Path(indexed).exists():
+            other = indexed
+    if other is not None:
+        raise LoadError(
+            f"document id {doc_id!r} is already used by {other}; give this file its own id"
+        )
+
+
+def _is_under(shown: str, roots: list[Path]) -> bool:
+    for root in roots:
+        prefix = display_path(root)
+        if shown == prefix or shown.startswith(prefix.rstrip("/") + "/"):
+            return True
+    return False
+
+
+def _ticker(progress: Progress | None, total: int) -> Callable[[str], None]:
+    done = 0
+
+    def tick(label: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total, label)
+
+    return tick
