@@ -1,0 +1,34 @@
+"""`bcft`: the command line. Each command parses its arguments and delegates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.cli import answers, knowledge, slack
+from bot.settings import get_settings
+from eval.cli import bench_app, eval_app
+
+app = typer.Typer(help="BCFT practice companion: cited answers for new social workers.")
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
+) -> None:
+    """Configure logging once for every command."""
+    from bot.logs import configure_logging
+
+    configure_logging("DEBUG" if verbose else get_settings().log_level)
+
+
+app.command()(knowledge.ingest)
+app.add_typer(knowledge.kb_app, name="kb")
+app.command()(answers.ask)
+app.command()(answers.chat)
+app.command()(slack.serve)
+app.command()(slack.start)
+app.add_typer(slack.feedback_app, name="feedback")
+app.add_typer(eval_app, name="eval")
+app.add_typer(bench_app, name="bench")

@@ -1,0 +1,5 @@
+"""`python -m bot.cli` runs `bcft`."""
+
+from bot.cli import app
+
+app()

@@ -1,0 +1,101 @@
+"""Acronym and synonym expansion, learned from the glossary documents in the index.
+
+A glossary entry is a section headed `TERM — Expansion` (or just `Term`) whose text may start
+with `Also called: a, b, c.` Every name of one entry is an equivalent way to ask about it, so
+a question that uses one name is expanded with the others: "what's a LADO" also searches for
+"Local Authority Designated Officer".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bot.documents import Chunk
+from bot.text import STOPWORDS
+
+_ALSO_CALLED = re.compile(r"^\s*Also (?:called|known as):\s*(.+?)\.?\s*$", re.MULTILINE | re.I)
+_DASH = re.compile(r"\s+[—–-]\s+")
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """The names of one term: the first is the heading's term."""
+
+    names: tuple[str, ...]
+    doc_id: str
+
+    @property
+    def term(self) -> str:
+        return self.names[0]
+
+
+class Glossary:
+    """Finds glossary terms in a question and adds their other names."""
+
+    def __init__(self, entries: Iterable[GlossaryEntry]) -> None:
+        self.entries = list(entries)
+        self._patterns = [(entry, _pattern_for(entry.names)) for entry in self.entries]
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Chunk]) -> Glossary:
+        """Read every glossary section of the published glossary documents."""
+        entries: dict[str, GlossaryEntry] = {}
+        for chunk in chunks:
+            if chunk.info.category != "glossary" or not chunk.section:
+                continue
+            heading = chunk.section.split(" > ")[-1]
+            names = [part.strip() for part in _DASH.split(heading, maxsplit=1)]
+            also = _ALSO_CALLED.search(chunk.text)
+            if also:
+                names += [name.strip() for name in also.group(1).split(",")]
+            names = list(dict.fromkeys(n for n in names if n))
+            key = heading.lower()
+            if key in entries:
+                names = list(dict.fromkeys([*entries[key].names, *names]))
+            entries[key] = GlossaryEntry(tuple(names), chunk.doc_id)
+        return cls(entries.values())
+
+    def matches(self, question: str) -> list[GlossaryEntry]:
+        """The entries a question mentions by any of their names."""
+        return [entry for entry, pattern in self._patterns if pattern.search(question)]
+
+    def expand(self, question: str) -> str:
+        """The question followed by the other names of every term it mentions."""
+        extra: list[str] = []
+        lowered = question.lower()
+        for entry in self.matches(question):
+            extra += [name for name in entry.names if name.lower() not in lowered]
+        extra = list(dict.fromkeys(extra))
+        return f"{question} ({'; '.join(extra)})" if extra else question
+
+
+def _pattern_for(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Match any name as whole words; short acronyms that are also words match in capitals only."""
+    alternatives = []
+    for name in names:
+        escaped = re.escape(name).replace(r"\ ", r"\s+")
+        if _case_sensitive(name):
+            alternatives.append(f"(?-i:{escaped})")
+        else:
+            alternatives.append(escaped)
+    joined = "|".join(alternatives)
+    return re.compile(rf"(?<![\w-])(?:{joined})(?:s|'s|’s)?(?![\w-])", re.IGNORECASE)
+
+
+def _case_sensitive(name: str) -> bool:
+    """An acronym that is also a word ("SEND", "DO") must be written in capitals to count."""
+    letters = name.replace(" ", "")
+    lowered = name.lower()
+    return letters.isupper() and (
+        len(letters) <= 2 or lowered in STOPWORDS or lowered in _english_words()
+    )
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    text = (Path(__file__).with_name("english_words.txt")).read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
