@@ -1,0 +1,148 @@
+"""Run a question set through the answer engine and score every answer."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.answering.engine import AnswerEngine
+from bot.retrieval.retriever import Mode
+from eval import metrics
+from eval.questions import Question
+
+TOP_K = (1, 3, 5)
+Progress = Callable[[int, int, str], None]
+
+
+def run_evaluation(
+    questions: list[Question],
+    engine: AnswerEngine,
+    *,
+    mode: Mode = "hybrid",
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Ask every question; return `{"summary": ..., "questions": [...]}` (results.json)."""
+    categories = {doc.doc_id: doc.category for doc in engine.index.documents()}
+    records = []
+    for done, question in enumerate(questions, start=1):
+        started = time.perf_counter()
+        answer = engine.ask(question.question, mode=mode, channel="eval")
+        latency_ms = (time.perf_counter() - started) * 1000
+        response = answer.to_dict()
+        records.append(
+            {
+                "id": question.id,
+                "kind": question.kind,
+                "question": question.question,
+                "must_include": question.must_include,
+                "expected_sources": question.expected_sources,
+                "category": _category(question, response, categories),
+                "latency_ms": round(latency_ms, 1),
+                "scores": score_response(question, response),
+                "response": response,
+            }
+        )
+        if progress is not None:
+            progress(done, len(questions), question.id)
+    return {
+        "summary": summarise(records),
+        "run": {
+            "retriever": mode,
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "questions": len(records),
+        },
+        "questions": records,
+    }
+
+
+def score_response(question: Question, response: dict[str, Any]) -> dict[str, Any]:
+    """Every per-question score; None where a metric does not apply to this question."""
+    retrieved = response["retrieved"]
+    passages = [f"{c['title']}\n{c['section']}\n{c['text']}" for c in retrieved]
+    documents = [c["doc_id"] for c in retrieved]
+    answerable = question.kind == "answerable"
+    expected = question.expected_sources if answerable else []
+    scores: dict[str, Any] = {}
+    for k in TOP_K:
+        scores[f"answer_in_top_{k}"] = (
+            metrics.answer_in_top_k(passages, question.must_include, k) if answerable else None
+        )
+        scores[f"hit_at_{k}"] = metrics.hit_at_k(documents, expected, k) if expected else None
+    scores["mrr"] = metrics.reciprocal_rank(documents, expected) if expected else None
+    text = response["answer"]
+    scores["fact_recall"] = metrics.fact_recall(text, question.must_include) if answerable else None
+    scores["exact_pass"] = metrics.exact_pass(text, question.must_include) if answerable else None
+    scores["citations_valid"] = metrics.citations_valid(
+        " ".join([text, *response["emergency"]]),
+        [s["n"] for s in response["sources"]],
+        [s["doc_id"] for s in response["sources"]],
+        documents,
+    )
+    scores["refusal_correct"] = metrics.refusal_correct(question.kind, response["refused"])
+    scores["urgent"] = response["urgent"]
+    scores["passed"] = _passed(question, scores)
+    return scores
+
+
+def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each metric over the questions it applies to."""
+
+    def average(name: str) -> float | None:
+        values = [r["scores"][name] for r in records if r["scores"][name] is not None]
+        return round(metrics.mean([float(v) for v in values]), 4) if values else None
+
+    summary: dict[str, Any] = {
+        name: average(name)
+        for name in (
+            *(f"answer_in_top_{k}" for k in TOP_K),
+            *(f"hit_at_{k}" for k in TOP_K),
+            "mrr",
+            "fact_recall",
+            "exact_pass",
+        )
+    }
+    summary["citation_validity"] = average("citations_valid")
+    summary["refusal_accuracy"] = average("refusal_correct")
+    precision, recall = metrics.precision_recall(
+        [r["scores"]["urgent"] for r in records], [r["kind"] == "urgent" for r in records]
+    )
+    summary["urgent_precision"], summary["urgent_recall"] = round(precision, 4), round(recall, 4)
+    latencies = [r["latency_ms"] for r in records]
+    summary["latency_p50_ms"] = round(metrics.percentile(latencies, 50), 1)
+    summary["latency_p95_ms"] = round(metrics.percentile(latencies, 95), 1)
+    summary["pass_rate"] = average("passed")
+    kinds: dict[str, int] = defaultdict(int)
+    for record in records:
+        kinds[record["kind"]] += 1
+    summary["questions"] = dict(kinds)
+    by_category: dict[str, list[bool]] = defaultdict(list)
+    for record in records:
+        by_category[record["category"]].append(bool(record["scores"]["passed"]))
+    summary["pass_rate_by_category"] = {
+        category: round(metrics.mean([float(p) for p in passed]), 4)
+        for category, passed in sorted(by_category.items())
+    }
+    return summary
+
+
+def _passed(question: Question, scores: dict[str, Any]) -> bool:
+    """The one yes/no a trainer reads: did the bot do the right thing for this question?"""
+    if question.kind == "answerable":
+        return bool(scores["exact_pass"] and scores["citations_valid"])
+    if question.kind == "out_of_scope":
+        return bool(scores["refusal_correct"]) and not scores["urgent"]
+    return bool(scores["urgent"])
+
+
+def _category(question: Question, response: dict[str, Any], categories: dict[str, str]) -> str:
+    """The knowledge-base category a question is about (its kind when it is not answerable)."""
+    if question.kind != "answerable":
+        return question.kind.replace("_", " ")
+    for doc_id in question.expected_sources:
+        if doc_id in categories:
+            return categories[doc_id]
+    sources = response["sources"]
+    return categories.get(sources[0]["doc_id"], "unknown") if sources else "unknown"
