@@ -69,6 +69,10 @@ class KeywordIndex:
         top = top[np.lexsort((top, -scores[top]))]  # by score, ties in row order
         return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def knows(self, term: str) -> bool:
+        """Does any indexed chunk contain this stemmed term?"""
+        return self.bm25 is not None and term in self.bm25.vocab_dict
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term over chunks (high when rare or absent)."""
         count = len(self.chunk_ids)

@@ -51,25 +51,50 @@ _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences; each list item and each line of a block is its own unit."""
+    """Split prose into sentences; each list item and each line of a block is its own unit.
+
+    A line that introduces a list ("… has three priorities:") means nothing alone, so it is
+    also given joined to its items ("… has three priorities: a; b; c.").
+    """
     sentences: list[str] = []
-    for block in re.split(r"\n\s*\n", text):
-        for line in _join_wrapped_lines(block):
-            sentences.extend(_split_line(line))
+    lines = _join_wrapped_lines(text)
+    for i, (line, _) in enumerate(lines):
+        parts = _split_line(line)
+        items = _list_after(lines, i) if line.endswith(":") else []
+        if items and len(joined := f"{parts[-1]} {'; '.join(items)}") <= _MAX_JOINED:
+            parts[-1] = joined.rstrip(".") + "."
+        sentences.extend(parts)
     return [s for s in (s.strip() for s in sentences) if s]
 
 
-def _join_wrapped_lines(block: str) -> list[str]:
-    """List items stay separate; hard-wrapped prose lines are joined back together."""
-    lines: list[str] = []
-    for raw in block.splitlines():
+_MAX_JOINED = 600
+
+
+def _list_after(lines: list[tuple[str, bool]], i: int) -> list[str]:
+    """The list items that directly follow line i."""
+    items = []
+    for line, bullet in lines[i + 1 :]:
+        if not bullet:
+            break
+        items.append(line.rstrip(".;"))
+    return items
+
+
+def _join_wrapped_lines(text: str) -> list[tuple[str, bool]]:
+    """Lines with whether each is a list item; hard-wrapped prose lines are joined together."""
+    lines: list[tuple[str, bool]] = []
+    paragraph_ended = True
+    for raw in text.splitlines():
         line = raw.strip()
         if not line:
+            paragraph_ended = True
             continue
-        if _BULLET.match(line) or line.startswith("#") or not lines:
-            lines.append(_BULLET.sub("", line))
+        bullet = bool(_BULLET.match(line))
+        if bullet or line.startswith("#") or paragraph_ended:
+            lines.append((_BULLET.sub("", line), bullet))
+            paragraph_ended = False
         else:
-            lines[-1] = f"{lines[-1]} {line}"
+            lines[-1] = (f"{lines[-1][0]} {line}", lines[-1][1])
     return lines
 
 

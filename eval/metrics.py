@@ -10,9 +10,22 @@ _PUNCTUATION = re.compile(r"[^\w\s]|_")
 _CITATION = re.compile(r"\[(\d+)\]")
 
 
+_NUMBER_WORDS = {
+    word: str(n)
+    for n, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+
+
 def normalise(text: str) -> str:
-    """Lower case, punctuation to spaces, whitespace collapsed: "Section-47, " -> "section 47"."""
-    return " ".join(_PUNCTUATION.sub(" ", text.lower().replace("’", "'").replace("'", "")).split())
+    """Lower case, punctuation to spaces, whitespace collapsed, small numbers as digits.
+
+    "Section-47, " -> "section 47"; "five referrals" -> "5 referrals".
+    """
+    plain = _PUNCTUATION.sub(" ", text.lower().replace("’", "'").replace("'", ""))
+    return " ".join(_NUMBER_WORDS.get(word, word) for word in plain.split())
 
 
 def states(text: str, fact: str) -> bool:

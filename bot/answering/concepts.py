@@ -31,13 +31,17 @@ class Concept:
     terms: frozenset[str]
     weight: float
     proper_noun: bool = False
+    unknown: bool = False  # no document uses the word: the question may be about something else
 
     def covered_by(self, terms: set[str]) -> bool:
         return not self.terms.isdisjoint(terms)
 
 
 def question_concepts(
-    question: str, glossary: Glossary, idf: Callable[[str], float]
+    question: str,
+    glossary: Glossary,
+    idf: Callable[[str], float],
+    known: Callable[[str], bool] = lambda term: True,
 ) -> list[Concept]:
     """The concepts of a question, weighted by how rare their words are in the index."""
     concepts: list[Concept] = []
@@ -53,50 +57,75 @@ def question_concepts(
         if not terms or terms <= claimed or terms <= _DOMAIN_WORDS:
             continue
         (term,) = terms
-        concepts.append(Concept(word, terms, idf(term), proper_noun=word in proper))
+        concepts.append(
+            Concept(word, terms, idf(term), proper_noun=word in proper, unknown=not known(term))
+        )
     return concepts
 
 
+_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)"
+_SPAN = rf"\b{_NUMBER}\s+(?:working days?|days?|weeks?|months?|hours?|years?)\b"
+_PERIODIC = r"\b(?:annually|yearly|monthly|weekly|daily|every|at least|within|no later than)\b"
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-# What kind of answer a question wants, and what a sentence of that kind looks like.
+_DATE = rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b"
+_PHONE = r"\b0\d{2,4}[ -]?\d{3}[ -]?\d{3,4}\b|\b(?:999|111|101)\b"
+_ROLE = (
+    r"\b(?:chairs?|officers?|managers?|directors?|executive|commissioner|workers?|advisers?|"
+    r"leads?|leaders?|practitioners?|partners?|police|panel|board|team|service|secretary|"
+    r"council|trust)\b|\b[A-Z][a-z]+ [A-Z][a-z]+\b"
+)
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    """The kind of answer a question wants, and what a sentence of that kind contains."""
+
+    name: str
+    looks_like: re.Pattern[str]
+
+    def fits(self, sentence: str, question: str) -> bool:
+        """Does the sentence hold an answer of this kind that the question did not already say?"""
+        asked = question.lower()
+        return any(m.group(0).lower() not in asked for m in self.looks_like.finditer(sentence))
+
+
+# Checked in order: the first kind whose question pattern matches is the one wanted.
 _ANSWER_TYPES = [
     (
-        re.compile(
-            r"\b(?:when|how (?:soon|long|quickly|often|fast|frequently)|by when|timescales?|"
-            r"time limits?|deadlines?|how many (?:days|weeks|months|hours|years))\b",
-            re.IGNORECASE,
-        ),
-        re.compile(
-            r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen)\s+"
-            rf"(?:working days?|days?|weeks?|months?|hours?|years?)\b|\b(?:{_MONTHS})\b|"
-            r"\b(?:19|20)\d\d\b|\b(?:annually|yearly|monthly|weekly|daily)\b",
-            re.IGNORECASE,
-        ),
+        r"\b(?:phone|telephone|mobile)\b|\bnumbers? (?:to|do i|should i) (?:call|ring)\b|"
+        r"\b(?:what|which) number\b|\bring\b",
+        AnswerType("phone", re.compile(_PHONE)),
     ),
     (
-        re.compile(
-            r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion)\b|"
-            r"\b(?:phone|telephone) number\b|\b(?:what|which) number\b",
-            re.IGNORECASE,
-        ),
-        re.compile(r"\d"),
+        r"\bhow (?:soon|long|quickly|fast|often|frequently)\b|\bby when\b|\btimescales?\b|"
+        r"\btime ?limits?\b|\bdeadlines?\b|\bhow many (?:days|weeks|months|hours|years)\b",
+        AnswerType("duration", re.compile(f"{_SPAN}|{_PERIODIC}", re.IGNORECASE)),
     ),
     (
-        re.compile(r"^\s*who\b|\bwho (?:is|was|are|were|chairs?|leads?|runs?|decides?)\b", re.I),
-        re.compile(
-            r"\b(?:chairs?|officers?|managers?|directors?|executive|commissioner|workers?|"
-            r"advisers?|leads?|leaders?|practitioners?|partners?|police|panel|board|team|"
-            r"service|secretary|council|trust)\b|\b[A-Z][a-z]+ [A-Z][a-z]+\b"
-        ),
+        r"\bwhen (?:did|was|were|will)\b|\bwhat (?:year|date|month)\b|\bsince when\b",
+        AnswerType("date", re.compile(_DATE, re.IGNORECASE)),
+    ),
+    (
+        r"\bwhen\b",
+        AnswerType("time", re.compile(f"{_SPAN}|{_PERIODIC}|{_DATE}", re.IGNORECASE)),
+    ),
+    (
+        r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion)\b",
+        AnswerType("quantity", re.compile(r"\d|£")),
+    ),
+    (
+        r"^\s*who\b|\bwho (?:is|was|are|were|chairs?|leads?|runs?|decides?)\b",
+        AnswerType("person", re.compile(_ROLE)),
     ),
 ]
+_ASKS = [(re.compile(asks, re.IGNORECASE), kind) for asks, kind in _ANSWER_TYPES]
 
 
-def answer_type(question: str) -> re.Pattern[str] | None:
-    """A pattern that sentences of the wanted kind match ("when…?" -> a time), if any."""
-    for asks, looks_like in _ANSWER_TYPES:
+def answer_type(question: str) -> AnswerType | None:
+    """The kind of answer the question wants ("when did…?" -> a date), if it says."""
+    for asks, kind in _ASKS:
         if asks.search(question):
-            return looks_like
+            return kind
     return None
 
 

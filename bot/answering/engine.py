@@ -30,6 +30,7 @@ from bot.answering.signposts import (
 )
 from bot.documents import Chunk
 from bot.index import KnowledgeIndex
+from bot.retrieval.informal import spell_out
 from bot.retrieval.retriever import Mode, RetrievalResult, Retriever
 from bot.safety.personal_data import redact_personal_data
 from bot.safety.urgency import assess_urgency
@@ -115,13 +116,13 @@ class AnswerEngine:
         mode: Mode,
         today: date,
     ) -> None:
-        query = contextualise(_PLACEHOLDER.sub(" ", question), history)
+        query = spell_out(contextualise(_PLACEHOLDER.sub(" ", question), history))
         retrieval = self.retriever.retrieve(
             query, k or self.settings.retrieval_k, category=category, mode=mode
         )
         keyword = self.index.keyword_index()
-        concepts = question_concepts(query, self.retriever.glossary, keyword.idf)
-        extract = self.extractive.extract(retrieval, concepts, answer_type(query))
+        concepts = question_concepts(query, self.retriever.glossary, keyword.idf, keyword.knows)
+        extract = self.extractive.extract(retrieval, query, concepts, answer_type(query))
         found = [_used(r.chunk, r.score, r.dense, r.keyword) for r in retrieval.chunks]
         ids = {used.chunk_id for used in found}
         answer.retrieved = found + [u for u in answer.retrieved if u.chunk_id not in ids]
@@ -179,12 +180,17 @@ class AnswerEngine:
             return self._signposts[1], self._signposts[2]
 
 
+# Confidence is scaled down for each sign that the answer is about something else.
+UNCOVERED_NAME = 0.6  # a name the question uses ("… in Leeds?") that the answer never mentions
+UNKNOWN_WORD = 0.85  # per word (at most two) that no document uses at all ("pension")
+
+
 def confidence(retrieval: RetrievalResult, extract: Extract, concepts: list[Concept]) -> float:
     """How sure we are that the chosen text answers the question, from 0 to 1.
 
     Combines how close the best passage is in meaning, how close the best sentence is, and
-    how much of what is specific about the question the answer's passages state. A proper
-    noun the answer never mentions ("... in Leeds?") means it is about something else.
+    how much of what is specific about the question the answer's passages state; then
+    discounts a name the answer never mentions and words the knowledge base never uses.
     """
     if not extract.sentences:
         return 0.0
@@ -196,7 +202,8 @@ def confidence(retrieval: RetrievalResult, extract: Extract, concepts: list[Conc
     covered = coverage(concepts, stated)
     score = 0.35 * passage + 0.35 * extract.best_meaning + 0.30 * covered
     if any(c.proper_noun and not c.covered_by(stated) for c in concepts):
-        score *= 0.6
+        score *= UNCOVERED_NAME
+    score *= UNKNOWN_WORD ** min(2, sum(c.unknown for c in concepts))
     return max(0.0, min(1.0, score))
 
 

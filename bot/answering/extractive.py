@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answering.concepts import Concept, coverage
+from bot.answering.concepts import AnswerType, Concept, coverage
 from bot.embedding import Embedder
 from bot.retrieval.retriever import RetrievalResult, Retrieved
 from bot.text import content_terms, split_sentences
@@ -25,10 +25,17 @@ from bot.text import content_terms, split_sentences
 W_MEANING, W_PASSAGE, W_WORDS, W_CONTEXT, W_TYPE = 0.40, 0.30, 0.20, 0.10, 0.08
 MAX_SENTENCES = 4
 KEEP_RATIO = 0.85  # a further sentence must score at least this share of the best one
-REDUNDANT = 0.88  # cosine above which two sentences say the same thing
+REDUNDANT = 0.85  # cosine above which two sentences say the same thing
+MIN_NEW_WORDS = 0.4  # a further sentence must bring at least this share of new content words
 
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MARKUP = re.compile(r"[*_`]{1,3}")
+# Sentences about the document itself ("This guide explains…") tell a reader nothing.
+_ABOUT_THE_DOCUMENT = re.compile(
+    r"^(?:this|the) (?:document|guide|page|note|section|summary)\b|^it (?:covers|explains|"
+    r"sets out|lists|describes|brings together)\b|^this is the (?:first )?(?:page|guide)\b",
+    re.IGNORECASE,
+)
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules|above)\b|"
     r"\b(?:system prompt|you are now|as an ai|act as)\b",
@@ -77,9 +84,14 @@ class ExtractiveAnswerer:
         self._lock = threading.Lock()
 
     def extract(
-        self, retrieval: RetrievalResult, concepts: list[Concept], wanted: re.Pattern[str] | None
+        self,
+        retrieval: RetrievalResult,
+        question: str,
+        concepts: list[Concept],
+        wanted: AnswerType | None,
     ) -> Extract:
-        candidates = self._candidates(retrieval, concepts, wanted)
+        """The sentences that best answer `question`, and how well they do."""
+        candidates = self._candidates(retrieval, question, concepts, wanted)
         if not candidates:
             return Extract([], 0.0, 0.0)
         chosen = _choose(candidates, self._vectors([c.text for c in candidates]))
@@ -93,7 +105,11 @@ class ExtractiveAnswerer:
         )
 
     def _candidates(
-        self, retrieval: RetrievalResult, concepts: list[Concept], wanted: re.Pattern[str] | None
+        self,
+        retrieval: RetrievalResult,
+        question: str,
+        concepts: list[Concept],
+        wanted: AnswerType | None,
     ) -> list[Sentence]:
         raw: list[tuple[str, Retrieved, int]] = []
         for passage in retrieval.chunks:
@@ -116,7 +132,7 @@ class ExtractiveAnswerer:
                 + W_PASSAGE * (passage.dense or 0.0)
                 + W_WORDS * said
                 + W_CONTEXT * context
-                + (W_TYPE if wanted is not None and wanted.search(text) else 0.0)
+                + (W_TYPE if wanted is not None and wanted.fits(text, question) else 0.0)
             )
             candidates.append(Sentence(text, passage, position, float(similarity), said, score))
         return candidates
@@ -141,6 +157,7 @@ def _quotable(text: str) -> bool:
         len(text.split()) >= 4
         and not text.lower().startswith(("also called:", "also known as:", "see also"))
         and not looks_like_instruction(text)
+        and not _ABOUT_THE_DOCUMENT.search(text)
     )
 
 
@@ -163,8 +180,23 @@ def _choose(candidates: list[Sentence], vectors: np.ndarray) -> list[Sentence]:
             continue
         if max(float(vectors[i] @ vectors[j]) for j in chosen) > REDUNDANT:
             continue
+        if _new_words(candidate, [candidates[j] for j in chosen]) < MIN_NEW_WORDS:
+            continue
         chosen.append(i)
-    return [candidates[i] for i in chosen]
+    # A list item says nothing that the sentence quoting the whole list does not.
+    kept = [candidates[i] for i in chosen]
+    for sentence in list(kept):
+        others = [other for other in kept if other is not sentence]
+        if others and _new_words(sentence, others) == 0:
+            kept.remove(sentence)
+    return kept
+
+
+def _new_words(candidate: Sentence, chosen: list[Sentence]) -> float:
+    """The share of the candidate's content words that the chosen sentences do not say."""
+    own = set(content_terms(candidate.text))
+    said = {term for sentence in chosen for term in content_terms(sentence.text)}
+    return len(own - said) / len(own) if own else 0.0
 
 
 def _reading_order(chosen: list[Sentence]) -> list[Sentence]:

@@ -19,6 +19,11 @@ URGENT = [
     "The toddler is unresponsive and mum is passed out on the sofa",
     "what should I do, a child has just told me her dad hits her",
     "Teenager just disclosed sexual abuse by her stepfather",
+    "15 year old has swallowed a handful of pills",
+    "the baby is struggling to breathe and has gone blue",
+    "mum's partner grabbed the baby and drove off with her",
+    "young person messaged me saying she can't go on anymore",
+    "kids left home alone since yesterday, neighbour called it in",
 ]
 
 NOT_URGENT = [
@@ -36,6 +41,8 @@ NOT_URGENT = [
     "When should a strategy discussion happen if a child is suffering significant harm?",
     "How do I record a disclosure in the case file?",
     "what's the timescale for an ICPC",
+    "What should I do if a child goes missing from care?",
+    "A child went missing from a children's home in 2022, what did Ofsted say about it?",
     "",
 ]
 

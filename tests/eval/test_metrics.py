@@ -10,6 +10,8 @@ from eval import metrics
 def test_normalise_ignores_case_punctuation_and_spacing() -> None:
     assert metrics.normalise("  Section-47   Enquiries, (s47)!") == "section 47 enquiries s47"
     assert metrics.normalise("child’s plan") == metrics.normalise("childs plan")
+    assert metrics.states("Friends made five referrals.", "5 referrals")
+    assert not metrics.states("Friends made fifty referrals.", "5 referrals")
 
 
 def test_states_matches_whole_words_only() -> None:
