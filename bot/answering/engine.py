@@ -175,7 +175,7 @@ class AnswerEngine:
                 self._signposts = (
                     generation,
                     emergency_routes([r.chunk for r in urgent.chunks]),
-                    who_to_ask([r.chunk for r in ask.chunks]),
+                    who_to_ask(ask, self.index.embedder),
                 )
             return self._signposts[1], self._signposts[2]
 

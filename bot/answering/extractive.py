@@ -24,8 +24,9 @@ from bot.text import content_terms, split_sentences
 # How much each signal counts towards a sentence's score.
 W_MEANING, W_PASSAGE, W_WORDS, W_CONTEXT, W_TYPE = 0.40, 0.30, 0.20, 0.10, 0.08
 MAX_SENTENCES = 4
-KEEP_RATIO = 0.85  # a further sentence must score at least this share of the best one
-REDUNDANT = 0.85  # cosine above which two sentences say the same thing
+KEEP_RATIO = 0.80  # a further sentence must score at least this share of the best one
+NEIGHBOUR_RATIO = 0.70  # … or this share, if it is next to a chosen sentence in its passage
+REDUNDANT = 0.90  # cosine above which two sentences say the same thing
 MIN_NEW_WORDS = 0.4  # a further sentence must bring at least this share of new content words
 
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -175,7 +176,7 @@ def _choose(candidates: list[Sentence], vectors: np.ndarray) -> list[Sentence]:
             and abs(candidates[j].position - candidate.position) == 1
             for j in chosen
         )
-        threshold = KEEP_RATIO * best.score - (0.05 if follows else 0.0)
+        threshold = (NEIGHBOUR_RATIO if follows else KEEP_RATIO) * best.score
         if candidate.score < threshold:
             continue
         if max(float(vectors[i] @ vectors[j]) for j in chosen) > REDUNDANT:

@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.answering.extractive import clean_sentence
 from bot.documents import Chunk
+from bot.embedding import Embedder
+from bot.retrieval.retriever import RetrievalResult
 from bot.text import split_sentences
 
 CALL_999 = "Call 999 now if a child is in immediate danger."
@@ -31,7 +35,7 @@ class Signpost:
 
 
 EMERGENCY_QUERY = "emergency phone number when a child is at immediate risk of significant harm"
-WHO_TO_ASK_QUERY = "who can I ask for advice when I am not sure what to do"
+WHO_TO_ASK_QUERY = "this guide does not answer my question: who should I ask first?"
 
 
 def emergency_routes(ranked: list[Chunk]) -> list[Signpost]:
@@ -45,10 +49,15 @@ def emergency_routes(ranked: list[Chunk]) -> list[Signpost]:
     return routes[:MAX_ROUTES]
 
 
-def who_to_ask(ranked: list[Chunk]) -> Signpost | None:
-    """The first sentence of the best-ranked contacts chunks that says whom to ask."""
-    for chunk in ranked:
-        for text in map(clean_sentence, split_sentences(chunk.text)):
-            if _ASK_WORDS.search(text) and not PHONE.search(text) and len(text.split()) >= 6:
-                return Signpost(text, chunk)
-    return None
+def who_to_ask(retrieval: RetrievalResult, embedder: Embedder) -> Signpost | None:
+    """The sentence of the retrieved contacts chunks that best says whom to ask."""
+    candidates = [
+        Signpost(text, r.chunk)
+        for r in retrieval.chunks
+        for text in map(clean_sentence, split_sentences(r.chunk.text))
+        if _ASK_WORDS.search(text) and not PHONE.search(text) and len(text.split()) >= 6
+    ]
+    if not candidates:
+        return None
+    similarity = embedder.embed([c.text for c in candidates]) @ retrieval.vector
+    return candidates[int(np.argmax(similarity))]

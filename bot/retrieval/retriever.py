@@ -112,7 +112,8 @@ def _diversify(ranked: list[Retrieved], k: int, max_per_document: int) -> list[R
         if len(chosen) == k:
             break
         count = per_document.get(item.chunk.doc_id, 0)
-        if count < max_per_document:
+        limit = 1 if item.chunk.info.category == "glossary" else max_per_document
+        if count < limit:
             chosen.append(item)
             per_document[item.chunk.doc_id] = count + 1
         else:

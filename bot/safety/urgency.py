@@ -58,6 +58,7 @@ DANGER = re.compile(
             r"\b(?:end|take)\s+(?:(?:his|her|their|my)\s+(?:own\s+)?life|it all|it)\b",
             r"\b(?:wants?|want(?:ed|ing)) to die\b|\bdo(?:es)?n'?t want to (?:live|be here)\b",
             r"\b(?:taken|took|swallowed|had)\s+(?:\w+\s){0,3}(?:tablets|pills|paracetamol)\b",
+            r"\b(?:swallowed|ingested|poison\w*|bleach)\b",
             r"\bcan'?t (?:do this|go on|cope|take (?:it|this)) any ?more\b|\bcan'?t go on\b|"
             r"\b(?:no point (?:in )?(?:living|going on)|better off without (?:me|her|him)|"
             r"say(?:ing)? goodbye|jump(?:ing)? (?:off|in front))\b",
