@@ -77,7 +77,7 @@ class KeywordIndex:
         """Inverse document frequency of a stemmed term over chunks (high when rare or absent)."""
         count = len(self.chunk_ids)
         frequency = 0
-        if self.bm25 is not None and term in self.bm25.vocab_dict:
+        if self.knows(term):
             column = self.bm25.vocab_dict[term]
             indptr = self.bm25.scores["indptr"]
             frequency = int(indptr[column + 1] - indptr[column])

@@ -41,9 +41,12 @@ def question_concepts(
     question: str,
     glossary: Glossary,
     idf: Callable[[str], float],
-    known: Callable[[str], bool] = lambda term: True,
+    known: Callable[[str], bool],
 ) -> list[Concept]:
-    """The concepts of a question, weighted by how rare their words are in the index."""
+    """The concepts of a question, weighted by how rare their words are in the index.
+
+    `known` tells whether any document uses a (stemmed) word at all.
+    """
     concepts: list[Concept] = []
     claimed: set[str] = set()
     for entry in glossary.matches(question):

@@ -239,27 +239,22 @@ def test_feedback_buttons_and_modal_are_stored(
     (posted,) = wait_for_replies(fake_slack, "C0FEEDBACK", event["ts"])
     ref = next(b for b in posted["blocks"] if b["type"] == "actions")["elements"][0]["value"]
     user = {"id": NEWCOMER}
-    slack.interaction(
-        {
-            "type": "block_actions",
-            "user": user,
-            "channel": {"id": "C0FEEDBACK"},
-            "trigger_id": "t-up",
-            "response_url": fake_slack.response_url("up1"),
-            "actions": [{"action_id": "feedback_up", "value": ref}],
-        }
-    )
+
+    def press(action: str, key: str) -> None:
+        slack.interaction(
+            {
+                "type": "block_actions",
+                "user": user,
+                "channel": {"id": "C0FEEDBACK"},
+                "trigger_id": f"t-{key}",
+                "response_url": fake_slack.response_url(key),
+                "actions": [{"action_id": action, "value": ref}],
+            }
+        )
+
+    press("feedback_up", "up1")
     fake_slack.wait_for("response.up1")
-    slack.interaction(
-        {
-            "type": "block_actions",
-            "user": user,
-            "channel": {"id": "C0FEEDBACK"},
-            "trigger_id": "t-down",
-            "response_url": fake_slack.response_url("down1"),
-            "actions": [{"action_id": "feedback_down", "value": ref}],
-        }
-    )
+    press("feedback_down", "down1")
     modal = fake_slack.wait_for("views.open")[-1].params
     view = modal["view"] if isinstance(modal["view"], dict) else json.loads(modal["view"])
     assert view["callback_id"] == "feedback_modal" and view["private_metadata"] == ref
