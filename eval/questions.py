@@ -28,6 +28,7 @@ class Question(BaseModel):
     kind: Kind
     must_include: list[str] = []
     expected_sources: list[str] = []
+    history: list[str] = []  # earlier questions in the same conversation, oldest first
     notes: str | None = None
 
     @field_validator("question")
