@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.answering.engine import AnswerEngine
 from bot.answering.llm import create_chat_model
+from bot.answering.models import Answer
 from bot.documents import IngestReport
 from bot.index import KnowledgeIndex, open_index
+from bot.safety.risk_lexicon import load_risk_lexicon
+from bot.safety.urgency import UrgencyDetector
 from bot.settings import Settings
 from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class ReindexBusyError(RuntimeError):
@@ -31,9 +38,32 @@ class Services:
     _reindexing: threading.Lock = field(default_factory=threading.Lock)
 
     def warm_up(self) -> None:
-        """Load the model and the keyword index now rather than on the first question."""
+        """Load the model, the risk examples and the keyword index before the first question."""
         self.index.embedder.embed(["warm up"])
+        self.engine.urgency.warm_up()
         self.engine.retriever.glossary  # noqa: B018 - loads the keyword index and glossary
+
+    def answer(
+        self, question: str, *, channel: str, thread: str | None = None, user: str = "", **ask: Any
+    ) -> Answer:
+        """Answer with the engine, then keep the (redacted) record.
+
+        A store that fails loses the record, never the answer: the person asking comes first.
+        """
+        answer = self.engine.ask(question, **ask)
+        try:
+            self.store.record_answer(answer, channel=channel, thread=thread, user=user)
+        except Exception:
+            log.exception("could not record answer %s", answer.ref)
+        return answer
+
+    def thread_history(self, thread: str) -> list[str]:
+        """Earlier questions of a conversation; none if the store cannot be read."""
+        try:
+            return self.store.thread_questions(thread)
+        except Exception:
+            log.exception("could not read the conversation so far")
+            return []
 
     def reindex(self, paths: list[Path] | None = None) -> IngestReport:
         """Incremental ingest of the knowledge base and uploads, from inside this process."""
@@ -57,5 +87,8 @@ def open_services(settings: Settings) -> Iterator[Services]:
     """Open the index (taking the embedded-store lock if embedded) and build the engine."""
     store = Store(settings.database_path)
     with open_index(settings) as index:
-        engine = AnswerEngine(index, settings, store=store, chat_model=create_chat_model(settings))
+        urgency = UrgencyDetector(load_risk_lexicon(settings.lexicon_path), index.embedder)
+        engine = AnswerEngine(
+            index, settings, urgency=urgency, chat_model=create_chat_model(settings)
+        )
         yield Services(settings, index, engine, store)

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     # Where things live
     data_dir: Path = Path("./data")
     knowledge_base_dir: Path = Path("./knowledge_base")
+    lexicon_dir: Path | None = None
 
     # Embedding and index
     embedding_model: str = "all-MiniLM-L6-v2"
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "chroma_host",
+        "lexicon_dir",
         "llm_provider",
         "llm_model",
         "admin_usergroup_id",
@@ -88,6 +90,11 @@ class Settings(BaseSettings):
     @property
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
+
+    @property
+    def lexicon_path(self) -> Path:
+        """Practice leads' word lists: local risk words, shorthand and synonyms."""
+        return self.lexicon_dir or self.knowledge_base_dir / "lexicon"
 
     @property
     def chroma_path(self) -> Path:

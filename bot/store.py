@@ -61,6 +61,12 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS requests_user ON requests (user_id, at);
 """
+# Columns added after the first release: (table, column, declaration). Added to an existing
+# file when missing, so a store from an earlier version keeps its records.
+_ADDED_COLUMNS = [
+    ("questions", "user_id", "TEXT NOT NULL DEFAULT ''"),
+    ("questions", "urgent_signals", "TEXT NOT NULL DEFAULT '[]'"),
+]
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,10 @@ class Store:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            for table, column, declaration in _ADDED_COLUMNS:
+                existing = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in existing:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -93,15 +103,17 @@ class Store:
 
     # -- audit and knowledge gaps ---------------------------------------------------------
 
-    def record_answer(self, answer: Answer, *, channel: str, thread: str | None = None) -> None:
+    def record_answer(
+        self, answer: Answer, *, channel: str, thread: str | None = None, user: str = ""
+    ) -> None:
         """Keep the (redacted) question and its answer, for audit, gaps, feedback and threads."""
         payload = answer.to_dict()
         payload["retrieved"] = []  # the passages are in the index; keep the record small
         with self._connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO questions (ref, asked_at, channel, thread, question,"
-                " answer, sources, payload, reason, urgent, confidence, personal_data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " answer, sources, payload, reason, urgent, confidence, personal_data, user_id,"
+                " urgent_signals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     answer.ref,
                     time.time(),
@@ -115,6 +127,8 @@ class Store:
                     answer.urgent,
                     answer.confidence,
                     ",".join(answer.personal_data),
+                    user,
+                    json.dumps([_redacted(s) for s in answer.urgent_signals]),
                 ),
             )
 
@@ -146,6 +160,15 @@ class Store:
                 (limit,),
             ).fetchall()
         return [(row["q"], row["n"]) for row in rows]
+
+    def recent_questions(self, user: str, limit: int = 5) -> list[str]:
+        """One person's own latest questions (redacted), newest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT question FROM questions WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                (user, limit),
+            ).fetchall()
+        return [row["question"] for row in rows]
 
     def questions(self) -> list[dict[str, object]]:
         with self._connect() as db:

@@ -36,6 +36,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.usergroup_members: list[str] = []
+        self._refusals: dict[str, int] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         fake = self
@@ -50,6 +51,9 @@ class FakeSlack:
                     params = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
                 method = self.path.removeprefix("/api/").strip("/")
                 fake._record(method, params, self.headers.get("Authorization", ""))
+                if fake._refuse(method):
+                    self._reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+                    return
                 self._reply(200, fake._response(method, params))
 
             def do_GET(self) -> None:
@@ -63,9 +67,13 @@ class FakeSlack:
                 self.end_headers()
                 self.wfile.write(fake.files[name])
 
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
+            def _reply(
+                self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -92,6 +100,19 @@ class FakeSlack:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def rate_limit_next(self, method: str, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` as Slack does when rate limiting:
+        HTTP 429 with Retry-After."""
+        with self._lock:
+            self._refusals[method] = times
+
+    def _refuse(self, method: str) -> bool:
+        with self._lock:
+            if self._refusals.get(method, 0) > 0:
+                self._refusals[method] -= 1
+                return True
+            return False
 
     def _record(self, method: str, params: dict[str, Any], authorization: str) -> None:
         with self._lock:

@@ -29,7 +29,7 @@ def run_evaluation(
     records = []
     for done, question in enumerate(questions, start=1):
         started = time.perf_counter()
-        answer = engine.ask(question.question, mode=mode, channel="eval")
+        answer = engine.ask(question.question, history=question.history, mode=mode)
         latency_ms = (time.perf_counter() - started) * 1000
         response = answer.to_dict()
         records.append(

@@ -1,13 +1,15 @@
 """The answer engine: one question in, one structured, cited Answer out.
 
-Order of work: guards first (input limits, urgency, personal data), then retrieval, then the
-answer (extractive by default, an LLM if configured and its reply checks out), then the
-signposts (emergency route, who to ask, stale sources). The CLI, Slack and the evaluation
-all call `AnswerEngine.ask`.
+Order of work: urgency first (or the caller's assessment of it), then the other guards
+(input limits, personal data), then retrieval, then the answer (extractive by default, an
+LLM if configured and its reply checks out), then the signposts (emergency route, who to
+ask, stale sources). The engine stores nothing: the adapters (CLI, Slack) record answers
+through `Services`, and the evaluation calls `AnswerEngine.ask` directly.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -33,10 +35,12 @@ from bot.index import KnowledgeIndex
 from bot.retrieval.informal import spell_out
 from bot.retrieval.retriever import Mode, RetrievalResult, Retriever
 from bot.safety.personal_data import redact_personal_data
-from bot.safety.urgency import assess_urgency
+from bot.safety.risk_lexicon import load_risk_lexicon
+from bot.safety.urgency import UrgencyAssessment, UrgencyDetector
 from bot.settings import Settings
-from bot.store import Store
 from bot.text import content_terms
+
+log = logging.getLogger(__name__)
 
 NOT_COVERED = "The BCFT knowledge base does not cover this, so I will not guess."
 ASK_MANAGER = "Please ask your team manager."
@@ -56,12 +60,14 @@ class AnswerEngine:
         index: KnowledgeIndex,
         settings: Settings,
         *,
-        store: Store | None = None,
+        urgency: UrgencyDetector | None = None,
         chat_model: BaseChatModel | None = None,
     ) -> None:
         self.index = index
         self.settings = settings
-        self.store = store
+        self.urgency = urgency or UrgencyDetector(
+            load_risk_lexicon(settings.lexicon_path), index.embedder
+        )
         self.chat_model = chat_model
         self.retriever = Retriever(
             index, settings.retrieval_candidates, settings.max_chunks_per_document
@@ -70,24 +76,48 @@ class AnswerEngine:
         self._signposts: tuple[str, list[Signpost], Signpost | None] | None = None
         self._lock = threading.Lock()
 
+    def assess_urgency(self, message: str) -> UrgencyAssessment:
+        """Is a child at immediate risk? Callers ask this before anything else."""
+        return self.urgency.assess(message)
+
+    def emergency_route(self, today: date | None = None) -> list[str]:
+        """The emergency lines as plain text, for replies that cannot carry an answer.
+
+        Never raises: if the published route cannot be read, the 999 line stands alone.
+        """
+        try:
+            routes, _ = self._signposts_for_generation()
+        except Exception:
+            log.exception("could not read the published emergency route")
+            return [CALL_999]
+        return [CALL_999] + [f"{r.text} (from “{r.chunk.info.title}”)" for r in routes]
+
     def ask(
         self,
         question: str,
         *,
+        urgency: UrgencyAssessment | None = None,
         history: Sequence[str] = (),
         k: int | None = None,
         category: str | None = None,
         mode: Mode = "hybrid",
-        channel: str = "cli",
-        thread: str | None = None,
         today: date | None = None,
     ) -> Answer:
-        """Answer one question; `history` holds the earlier questions of the conversation."""
+        """Answer one question; `history` holds the earlier questions of the conversation.
+
+        `urgency` is the caller's assessment of this message, when it made one first.
+        """
         today = today or date.today()
+        urgency = urgency or self.assess_urgency(question)
         redacted, personal_data = redact_personal_data(question)
-        urgent = assess_urgency(question).urgent
-        answer = Answer(question=redacted, answer="", urgent=urgent, personal_data=personal_data)
-        if urgent:
+        answer = Answer(
+            question=redacted,
+            answer="",
+            urgent=urgency.urgent,
+            urgent_signals=[redact_personal_data(r)[0] for r in urgency.reasons],
+            personal_data=personal_data,
+        )
+        if urgency.urgent:
             self._add_emergency_route(answer, today)
         if not question.strip():
             answer.answer, answer.refused, answer.reason = EMPTY, True, "empty"
@@ -100,8 +130,6 @@ class AnswerEngine:
         else:
             self._answer(answer, redacted, history, k, category, mode, today)
         answer.notices += _stale_notices(answer.sources)
-        if self.store is not None:
-            self.store.record_answer(answer, channel=channel, thread=thread)
         return answer
 
     # -- the answer itself ---------------------------------------------------------------

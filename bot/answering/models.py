@@ -47,6 +47,7 @@ class Answer:
     confidence: float = 0.0
     refused: bool = False
     urgent: bool = False
+    urgent_signals: list[str] = field(default_factory=list)  # why it was judged urgent
     personal_data: list[str] = field(default_factory=list)
     retrieved: list[UsedChunk] = field(default_factory=list)
     emergency: list[str] = field(default_factory=list)

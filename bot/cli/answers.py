@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+import logging
+import uuid
+from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import console, services_or_exit
+from bot.answering.models import Answer
+from bot.cli.common import console, errors, services_or_exit
 from bot.documents import CATEGORIES
-from bot.render.terminal import render_answer
+from bot.render.terminal import render_answer, render_emergency
 from bot.retrieval.retriever import MODES
+from bot.services import Services
 from bot.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 def ask(
@@ -27,8 +33,12 @@ def ask(
     if category is not None and category not in CATEGORIES:
         raise typer.BadParameter(f"choose one of {', '.join(CATEGORIES)}", param_hint="--category")
     check_retriever(retriever)
-    with services_or_exit(get_settings()) as services:
-        answer = services.engine.ask(question, k=k, category=category, mode=retriever)
+    with services_or_exit(get_settings(), question) as services:
+        answer = answer_or_explain(
+            services, question, channel="cli", k=k, category=category, mode=retriever
+        )
+    if answer is None:
+        raise typer.Exit(1)
     if as_json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -51,10 +61,30 @@ def chat() -> None:
                 return
             if question.strip().lower() in ("exit", "quit", "bye"):
                 return
-            answer = services.engine.ask(question, history=history, channel="chat")
+            answer = answer_or_explain(services, question, history=history, channel="chat")
+            if answer is None:
+                continue
             console.print(render_answer(answer))
             if answer.reason == "answered":
                 history.append(answer.question)
+
+
+def answer_or_explain(services: Services, question: str, **ask: Any) -> Answer | None:
+    """Urgency first, then the answer; if answering fails, the emergency route (when urgent)
+    and one line saying what happened, with a reference to find the details in the log."""
+    urgency = services.engine.assess_urgency(question)
+    try:
+        return services.answer(question, urgency=urgency, **ask)
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        log.debug("answering failed (reference %s)", reference, exc_info=True)
+        if urgency.urgent:
+            console.print(render_emergency(services.engine.emergency_route()))
+        errors.print(
+            f"[red]Something went wrong while answering[/red] (reference {reference}); "
+            "run with --verbose to see why."
+        )
+        return None
 
 
 def check_retriever(retriever: str) -> None:

@@ -9,8 +9,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot.answering.signposts import CALL_999
 from bot.index import IndexMismatchError, KnowledgeIndex, open_index
 from bot.index_lock import IndexBusyError
+from bot.safety.risk_lexicon import LexiconError, load_risk_lexicon
+from bot.safety.urgency import UrgencyDetector
 from bot.services import Services, open_services
 from bot.settings import Settings
 
@@ -23,24 +26,39 @@ ProgressCallback = Callable[[int, int, str], None]
 @contextmanager
 def index_or_exit(settings: Settings) -> Iterator[KnowledgeIndex]:
     """Open the index; a busy or mismatched index is one clear line and exit status 2."""
-    with _readable_index_errors(), open_index(settings) as index:
+    with _readable_index_errors(settings), open_index(settings) as index:
         yield index
 
 
 @contextmanager
-def services_or_exit(settings: Settings) -> Iterator[Services]:
-    """Index, engine and store for one command, with the same readable failures."""
-    with _readable_index_errors(), open_services(settings) as services:
+def services_or_exit(settings: Settings, question: str | None = None) -> Iterator[Services]:
+    """Index, engine and store for one command, with the same readable failures.
+
+    If they cannot be opened and `question` describes a child at immediate risk, the 999
+    line is printed before the error: the emergency route needs no index.
+    """
+    with _readable_index_errors(settings, question), open_services(settings) as services:
         yield services
 
 
 @contextmanager
-def _readable_index_errors() -> Iterator[None]:
+def _readable_index_errors(settings: Settings, question: str | None = None) -> Iterator[None]:
     try:
         yield
-    except (IndexBusyError, IndexMismatchError) as error:
+    except (IndexBusyError, IndexMismatchError, LexiconError) as error:
+        if question is not None and _urgent_by_words(settings, question):
+            console.print(f"[bold red]{CALL_999}[/bold red]")
         errors.print(f"[red]Cannot use the index:[/red] {error}")
         raise typer.Exit(2) from None
+
+
+def _urgent_by_words(settings: Settings, question: str) -> bool:
+    """The words layer alone: no model or index needed. Local words if they can be read."""
+    try:
+        lexicon = load_risk_lexicon(settings.lexicon_path)
+    except LexiconError:
+        lexicon = load_risk_lexicon()
+    return UrgencyDetector(lexicon).assess(question).urgent
 
 
 @contextmanager

@@ -9,16 +9,19 @@ from rich.text import Text
 from bot.answering.models import Answer
 
 
+def render_emergency(lines: list[str]) -> RenderableType:
+    """The urgent banner: the emergency route, first and in red."""
+    return Panel(
+        Text("\n".join(lines), style="bold"),
+        title="URGENT: a child may be at immediate risk",
+        border_style="red",
+    )
+
+
 def render_answer(answer: Answer, show_confidence: bool = True) -> RenderableType:
     parts: list[RenderableType] = []
     if answer.urgent:
-        parts.append(
-            Panel(
-                Text("\n".join(answer.emergency), style="bold"),
-                title="URGENT: a child may be at immediate risk",
-                border_style="red",
-            )
-        )
+        parts.append(render_emergency(answer.emergency))
     if answer.personal_data_warning:
         parts.append(Text(answer.personal_data_warning, style="yellow"))
     parts.append(Text(answer.answer))

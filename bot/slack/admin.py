@@ -16,7 +16,7 @@ from slack_bolt import App
 
 from bot.kb_report import knowledge_base_report
 from bot.services import ReindexBusyError, Services
-from bot.slack.views import home_view, ingest_summary, kb_status_blocks
+from bot.slack.views import home_view, ingest_summary, kb_status_blocks, personal_home_view
 from ingest.errors import LoadError
 from ingest.loaders import SUPPORTED_TYPES
 
@@ -72,18 +72,23 @@ def register(app: App, services: Services) -> None:
 
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any], client: Any) -> None:
+        """Practice leads see the knowledge base and what staff could not get answered;
+        everyone else sees how to ask and their own recent questions, nobody else's."""
         if event.get("tab", "home") != "home":
             return
-        report = knowledge_base_report(services.index, today=date.today())
-        client.views_publish(
-            user_id=event["user"], view=home_view(report, services.store.knowledge_gaps())
-        )
+        user = event["user"]
+        if is_admin(services, client, user):
+            report = knowledge_base_report(services.index, today=date.today())
+            view = home_view(report, services.store.knowledge_gaps())
+        else:
+            view = personal_home_view(services.store.recent_questions(user))
+        client.views_publish(user_id=user, view=view)
 
 
 def handle_upload(services: Services, client: Any, event: dict[str, Any]) -> None:
     """A file shared in a DM: from a practice lead, validate, save, ingest and confirm."""
     channel, user = event["channel"], event.get("user", "")
-    if not services.store.first_time_seen(f"message:{channel}:{event['ts']}"):
+    if not services.store.first_time_seen(f"upload:{channel}:{event['ts']}"):
         return
     if not is_admin(services, client, user):
         client.chat_postMessage(channel=channel, text=NOT_ALLOWED)

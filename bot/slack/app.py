@@ -6,6 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot.services import Services
 from bot.slack import admin, feedback, questions
@@ -21,7 +26,17 @@ def create_app(services: Services) -> App:
     several people ask at once.
     """
     settings = services.settings
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    # A reply that Slack refuses for a moment (429 with Retry-After, a 5xx, a dropped
+    # connection) is sent again rather than lost: it may carry the emergency route.
+    client = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,

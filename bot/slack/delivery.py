@@ -1,4 +1,11 @@
-"""Getting answers to people reliably: dedupe, rate limits, threads and apologies."""
+"""Getting answers to people reliably: urgency first, then dedupe, rate limits and apologies.
+
+Every way of asking (mention, DM, DM with a file, `/ask`, the assistant panel) comes through
+`answer_question`, which assesses urgency before anything else. An urgent message is never
+rate-limited, and whatever fails after the assessment, its reply still carries the emergency
+route. The shared store is used fail-open: if it cannot be reached, people are still answered
+(at worst twice), because silence is the one outcome this bot must never produce.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from slack_bolt.request import BoltRequest
 
 from bot.answering.models import Answer
 from bot.render.slack_blocks import answer_blocks, fallback_text
-from bot.safety.personal_data import redact_personal_data
+from bot.safety.urgency import UrgencyAssessment
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -32,13 +39,14 @@ def strip_mentions(text: str) -> str:
 def deduplicate(services: Services) -> Callable[..., Any]:
     """Global middleware: an event Slack delivers twice (a retry) is acknowledged and dropped.
 
-    The record of seen event ids lives in the shared SQLite store, so this holds across every
-    worker process on the host.
+    The record of seen event ids lives in the shared store, so this holds across every worker
+    process. If the store cannot be reached the event goes through: a rare duplicate answer
+    is better than a message nobody answers.
     """
 
     def middleware(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:
         event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
-        if event_id and not services.store.first_time_seen(f"event:{event_id}"):
+        if event_id and not _first_time(services, f"event:{event_id}"):
             log.info("dropping duplicate delivery of %s", event_id)
             return BoltResponse(status=200, body="")
         return next()
@@ -55,36 +63,62 @@ def answer_question(
     thread: str,
     post: Callable[[Answer], None],
     apologise: Callable[[str], None],
+    urgency: UrgencyAssessment | None = None,
 ) -> Answer | None:
-    """Answer once per triggering message, within the user's rate limit, never silently.
+    """Answer once per triggering message, urgent messages first and never silently.
 
     `message_key` identifies the user's message (channel and timestamp): the @mention and the
     `message` copy of the same message share it, so only the first produces an answer.
+    `urgency` is the caller's assessment when it already made one.
     """
-    store, settings = services.store, services.settings
-    if not store.first_time_seen(f"message:{message_key}"):
+    urgency = urgency or services.engine.assess_urgency(question)
+    if not _first_time(services, f"message:{message_key}"):
         return None
-    if not store.allow_request(user, settings.rate_limit_per_minute):
+    if not urgency.urgent and not _within_rate_limit(services, user):
         apologise(RATE_LIMITED)
         return None
     try:
-        history = store.thread_questions(thread)
-        answer = services.engine.ask(question, history=history, channel="slack", thread=thread)
+        answer = services.answer(
+            question,
+            urgency=urgency,
+            history=services.thread_history(thread),
+            channel="slack",
+            thread=thread,
+            user=user,
+        )
         post(answer)
         return answer
     except Exception:
         reference = uuid.uuid4().hex[:8]
-        log.exception(
-            "answering failed (reference %s) for question %r",
-            reference,
-            redact_personal_data(question)[0],
-        )
+        log.exception("answering failed (reference %s)", reference)
+        lines = services.engine.emergency_route() if urgency.urgent else []
         apologise(
-            f"Sorry, something went wrong while answering (reference {reference}). Please try "
-            "again in a minute; if it keeps happening, send the reference to the practice "
-            "companion maintainers."
+            "\n".join(
+                [
+                    *lines,
+                    f"Sorry, something went wrong while answering (reference {reference}). Please "
+                    "try again in a minute; if it keeps happening, send the reference to the "
+                    "practice companion maintainers.",
+                ]
+            )
         )
         return None
+
+
+def _first_time(services: Services, key: str) -> bool:
+    try:
+        return services.store.first_time_seen(key)
+    except Exception:
+        log.exception("de-duplication store unavailable; handling %s anyway", key)
+        return True
+
+
+def _within_rate_limit(services: Services, user: str) -> bool:
+    try:
+        return services.store.allow_request(user, services.settings.rate_limit_per_minute)
+    except Exception:
+        log.exception("rate-limit store unavailable; not limiting")
+        return True
 
 
 def post_answer(client: Any, channel: str, thread_ts: str | None) -> Callable[[Answer], None]:
@@ -103,7 +137,12 @@ def post_answer(client: Any, channel: str, thread_ts: str | None) -> Callable[[A
 
 
 def post_text(client: Any, channel: str, thread_ts: str | None) -> Callable[[str], None]:
+    """A poster for plain text (apologies, the rate-limit message); failures are logged."""
+
     def post(text: str) -> None:
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+        try:
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+        except Exception:
+            log.exception("could not post a message to %s", channel)
 
     return post

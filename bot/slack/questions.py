@@ -8,8 +8,9 @@ from typing import Any
 from slack_bolt import App, Assistant
 
 from bot.render.slack_blocks import answer_blocks, fallback_text
+from bot.safety.personal_data import redact_personal_data
 from bot.services import Services
-from bot.slack.admin import handle_upload
+from bot.slack.admin import handle_upload, is_admin
 from bot.slack.delivery import answer_question, post_answer, post_text, strip_mentions
 from bot.slack.views import suggested_prompts
 
@@ -45,20 +46,31 @@ def register(app: App, services: Services) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id"):
             return
         channel, ts = event["channel"], event["ts"]
-        if event.get("subtype") == "file_share":
-            handle_upload(services, client, event)
-            return
-        if event.get("subtype"):
+        subtype = event.get("subtype")
+        if subtype not in (None, "file_share"):
             return  # edits, deletions and other housekeeping
-        answer_question(
-            services,
-            question=strip_mentions(event.get("text", "")),
-            user=event.get("user", ""),
-            message_key=f"{channel}:{ts}",
-            thread=channel,
-            post=post_answer(client, channel, event.get("thread_ts")),
-            apologise=post_text(client, channel, event.get("thread_ts")),
-        )
+        question = strip_mentions(event.get("text", ""))
+        user = event.get("user", "")
+        if question or subtype is None:
+            # The words sent with a file are a question too, unless a practice lead is adding
+            # a document; an urgent message is answered first, whoever sends it.
+            urgency = services.engine.assess_urgency(question)
+            adding_document = (
+                subtype == "file_share" and not urgency.urgent and is_admin(services, client, user)
+            )
+            if not adding_document:
+                answer_question(
+                    services,
+                    question=question,
+                    user=user,
+                    message_key=f"{channel}:{ts}",
+                    thread=channel,
+                    post=post_answer(client, channel, event.get("thread_ts")),
+                    apologise=post_text(client, channel, event.get("thread_ts")),
+                    urgency=urgency,
+                )
+        if subtype == "file_share":
+            handle_upload(services, client, event)
 
     @app.command("/ask")
     def on_ask(ack: Any, command: dict[str, Any], respond: Any) -> None:
@@ -102,14 +114,15 @@ def _assistant(services: Services) -> Assistant:
     ) -> None:
         channel, ts, thread_ts = payload["channel"], payload["ts"], payload["thread_ts"]
         question = strip_mentions(payload.get("text", ""))
+        urgency = services.engine.assess_urgency(question)
         thread = f"{channel}:{thread_ts}"
-        if not services.store.thread_questions(thread):
-            set_title(question[:80] or "Question")
-        set_status("is thinking…")
+        if not services.thread_history(thread):
+            _cosmetic(set_title, redact_personal_data(question)[0][:80] or "Question")
+        _cosmetic(set_status, "is thinking…")
 
         def apologise(text: str) -> None:
-            say(text)
-            set_status("")
+            post_text(client, channel, thread_ts)(text)
+            _cosmetic(set_status, "")
 
         answer_question(
             services,
@@ -119,6 +132,15 @@ def _assistant(services: Services) -> Assistant:
             thread=thread,
             post=post_answer(client, channel, thread_ts),
             apologise=apologise,
+            urgency=urgency,
         )
 
     return assistant
+
+
+def _cosmetic(call: Any, text: str) -> None:
+    """A thread title or status: nice to have, never a reason not to answer."""
+    try:
+        call(text)
+    except Exception:
+        log.warning("could not update the assistant thread", exc_info=True)

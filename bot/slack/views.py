@@ -69,6 +69,31 @@ def home_view(report: KnowledgeBaseReport, gaps: list[tuple[str, int]]) -> dict[
     return {"type": "home", "blocks": blocks}
 
 
+def personal_home_view(recent: list[str]) -> dict[str, Any]:
+    """The App Home for everyone who is not a practice lead: how to ask, and their own
+    recent questions (redacted when they were stored)."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "BCFT practice companion"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": escape(HOME_INTRO)}},
+        {"type": "divider"},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Your recent questions*"}},
+    ]
+    if recent:
+        lines = "\n".join(f"• {escape(question)}" for question in recent)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": lines[:2900]}})
+    else:
+        blocks.append(_context("None yet."))
+    return {"type": "home", "blocks": blocks}
+
+
+HOME_INTRO = (
+    "Ask me about the Trust, its procedures and Ofsted's findings: mention me in a channel, "
+    "send me a direct message, type /ask, or open the assistant panel. I answer from the BCFT "
+    "knowledge base and always show my sources. If a child is in immediate danger, call 999 "
+    "now. Please do not share case details."
+)
+
+
 def kb_status_blocks(report: KnowledgeBaseReport) -> list[dict[str, Any]]:
     summary = (
         f"*{report.documents}* documents ({report.drafts} drafts), *{report.chunks}* chunks. "

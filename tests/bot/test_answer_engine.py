@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,6 +17,7 @@ from bot.answering.engine import NOT_COVERED, AnswerEngine
 from bot.answering.llm import build_messages
 from bot.answering.signposts import CALL_999
 from bot.index import KnowledgeIndex, open_index
+from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
 from ingest.pipeline import run_ingest
@@ -36,9 +39,14 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "store.sqlite3")
 
 
+@pytest.fixture(scope="module")
+def engine(index: KnowledgeIndex) -> AnswerEngine:
+    return AnswerEngine(index, index.settings)
+
+
 @pytest.fixture
-def engine(index: KnowledgeIndex, store: Store) -> AnswerEngine:
-    return AnswerEngine(index, index.settings, store=store)
+def services(index: KnowledgeIndex, engine: AnswerEngine, store: Store) -> Services:
+    return Services(index.settings, index, engine, store)
 
 
 def markers(text: str) -> list[int]:
@@ -79,9 +87,11 @@ def test_short_acronyms_that_are_words_only_expand_in_capitals(engine: AnswerEng
 
 
 def test_question_outside_the_knowledge_base_is_refused_and_recorded(
-    engine: AnswerEngine, store: Store
+    services: Services, store: Store
 ) -> None:
-    answer = engine.ask("How much overtime pay do agency social workers get?", today=TODAY)
+    answer = services.answer(
+        "How much overtime pay do agency social workers get?", channel="cli", today=TODAY
+    )
     assert answer.refused and answer.reason == "not_covered"
     assert answer.answer.startswith(NOT_COVERED)
     assert "team manager" in answer.answer  # who to ask, from the contacts document
@@ -100,17 +110,65 @@ def test_urgent_message_gets_the_emergency_route_first(engine: AnswerEngine) -> 
     assert answer.sources[0].doc_id == "urgent-contacts"
 
 
+def test_why_a_message_was_urgent_is_in_the_json_and_the_audit(
+    services: Services, store: Store
+) -> None:
+    answer = services.answer(
+        "Jane Smith DOB 12/03/2015 is being taken abroad next week to be cut",
+        channel="slack",
+        user="U123",
+    )
+    assert answer.urgent and answer.to_dict()["urgent_signals"]
+    assert any(s.startswith("words fgm") for s in answer.urgent_signals)
+    assert any(s.startswith("now") for s in answer.urgent_signals)
+    (row,) = store.questions()
+    stored = json.loads(row["urgent_signals"])
+    assert stored == answer.urgent_signals and row["user_id"] == "U123"
+    assert "Jane Smith" not in row["urgent_signals"]  # the evidence is redacted too
+
+
+def test_a_store_that_fails_loses_the_record_not_the_answer(
+    index: KnowledgeIndex, engine: AnswerEngine, tmp_path: Path
+) -> None:
+    class FailingStore(Store):
+        def record_answer(self, *args: object, **kwargs: object) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+    services = Services(index.settings, index, engine, FailingStore(tmp_path / "s.sqlite3"))
+    answer = services.answer(
+        "When must the initial child protection conference be held?", channel="slack"
+    )
+    assert "15 working days" in answer.answer
+
+
+def test_the_emergency_route_stands_when_the_index_cannot_be_read(
+    index: KnowledgeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = AnswerEngine(index, index.settings)
+    assert engine.emergency_route()[0] == CALL_999 and len(engine.emergency_route()) > 1
+
+    fresh = AnswerEngine(index, index.settings)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("index unavailable")
+
+    monkeypatch.setattr(fresh.retriever, "retrieve", broken)
+    assert fresh.emergency_route() == [CALL_999]
+
+
 def test_general_question_with_alarming_words_is_not_urgent(engine: AnswerEngine) -> None:
     answer = engine.ask("What is an initial child protection conference for?", today=TODAY)
     assert not answer.urgent and answer.emergency == []
 
 
 def test_personal_data_is_answered_warned_and_never_stored_or_logged(
-    engine: AnswerEngine, store: Store, caplog: pytest.LogCaptureFixture
+    services: Services, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     raw = "Jane Smith DOB 12/03/2015, NHS 943 476 5919, lives at BD1 1HY"
     with caplog.at_level(logging.DEBUG):
-        answer = engine.ask(f"{raw} - when is her initial child protection conference?")
+        answer = services.answer(
+            f"{raw} - when is her initial child protection conference?", channel="cli"
+        )
     assert not answer.refused
     assert "15 working days" in answer.answer
     assert set(answer.personal_data) >= {"name with date of birth", "NHS number", "postcode"}

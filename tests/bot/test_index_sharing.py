@@ -88,3 +88,15 @@ def test_processes_share_a_chroma_server_and_see_each_others_writes(
         write_markdown(kb, "plo", {"Timescale": "Care proceedings finish within 26 weeks."})
         assert bcft("ingest", str(kb), env=env).returncode == 0
         assert [h.chunk.doc_id for h in reader.keyword_search("LADO proceedings", k=3)] == ["plo"]
+
+
+def test_ask_gives_the_emergency_route_before_saying_the_index_is_busy(
+    settings: Settings, embedder
+) -> None:
+    with open_index(settings, embedder):
+        env = env_for(settings.data_dir)
+        urgent = bcft("ask", "dad has taken the kids and won't give them back", env=env)
+        general = bcft("ask", "what is a core group?", env=env)
+    assert urgent.returncode == general.returncode == 2
+    assert "Call 999 now" in urgent.stdout and "in use by" in urgent.stderr
+    assert "999" not in general.stdout and "in use by" in general.stderr

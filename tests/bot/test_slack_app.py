@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -12,21 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from bot.index import open_index
-from bot.settings import Settings
 from bot.slack.admin import NOT_ALLOWED
-from bot.slack.server import SlackHttpApp
 from bot.store import Store
-from eval.fake_slack import BOT_USER, FakeSlack, SlackSender, post_signed, serve_wsgi, sign
-from ingest.pipeline import run_ingest
+from eval.fake_slack import FakeSlack, SlackSender, post_signed, sign
 from tests.support.documents import write_markdown
-from tests.support.processes import wait_for_http
+from tests.support.slack import (
+    ADMIN,
+    LEAD,
+    NEWCOMER,
+    SECRET,
+    blocks_text,
+    bot_settings,
+    mention,
+    replies_in,
+    running_bot,
+    wait_for_replies,
+)
 
 pytestmark = pytest.mark.slow
-
-KB = Path(__file__).resolve().parents[1] / "support" / "kb"
-SECRET = "test-signing-secret"
-ADMIN, LEAD, NEWCOMER = "UADMIN01", "ULEAD001", "UNEW0001"
 
 
 @pytest.fixture(scope="module")
@@ -37,36 +39,12 @@ def fake_slack() -> Iterator[FakeSlack]:
     fake.close()
 
 
-def bot_settings(root: Path, fake: FakeSlack, **overrides: object) -> Settings:
-    kb = root / "kb"
-    if not kb.exists():
-        shutil.copytree(KB, kb)
-    values: dict[str, object] = {
-        "data_dir": root / "data",
-        "knowledge_base_dir": kb,
-        "slack_bot_token": "xoxb-test-token",
-        "slack_signing_secret": SECRET,
-        "slack_api_url": fake.api_url,
-        "admin_user_ids": [ADMIN],
-        "admin_usergroup_id": "S0ADMINS",
-        "rate_limit_per_minute": 1000,
-        "index_refresh_seconds": 0,
-    }
-    return Settings(_env_file=None, **{**values, **overrides})
-
-
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack, embedder):
     """The bot's WSGI app on 127.0.0.1, over an index of the test knowledge base."""
     settings = bot_settings(tmp_path_factory.mktemp("bot"), fake_slack)
-    with open_index(settings, embedder) as index:
-        assert run_ingest([settings.knowledge_base_dir], index).ok
-    app = SlackHttpApp(settings)
-    base, server = serve_wsgi(app)
-    wait_for_http(f"{base}/healthz")
-    yield settings, app, base
-    server.shutdown()
-    app.close()
+    with running_bot(settings, embedder) as (app, base):
+        yield settings, app, base
 
 
 @pytest.fixture
@@ -79,39 +57,6 @@ def slack(running) -> SlackSender:
 def store(running) -> Store:
     settings, _, _ = running
     return Store(settings.database_path)
-
-
-def replies_in(fake: FakeSlack, channel: str, thread_ts: str | None = None) -> list[dict]:
-    return [
-        call.params
-        for call in fake.calls_to("chat.postMessage")
-        if call.params.get("channel") == channel and call.params.get("thread_ts") == thread_ts
-    ]
-
-
-def wait_for_replies(fake: FakeSlack, channel: str, thread_ts: str | None, count: int = 1) -> list:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        replies = replies_in(fake, channel, thread_ts)
-        if len(replies) >= count:
-            return replies
-        time.sleep(0.05)
-    raise TimeoutError(f"no reply in {channel}/{thread_ts}")
-
-
-def blocks_text(blocks: list[dict] | str) -> str:
-    return json.dumps(blocks if not isinstance(blocks, str) else json.loads(blocks))
-
-
-def mention(slack: SlackSender, channel: str, text: str, **extra: str) -> dict:
-    return {
-        "type": "app_mention",
-        "user": NEWCOMER,
-        "text": f"<@{BOT_USER}> {text}",
-        "ts": slack.next_ts(),
-        "channel": channel,
-        **extra,
-    }
 
 
 def test_healthz_is_ready_and_unknown_paths_are_404(running) -> None:
@@ -431,12 +376,7 @@ def test_rate_limit_gives_a_friendly_message(
     tmp_path: Path, fake_slack: FakeSlack, embedder
 ) -> None:
     settings = bot_settings(tmp_path, fake_slack, rate_limit_per_minute=2)
-    with open_index(settings, embedder) as index:
-        run_ingest([settings.knowledge_base_dir], index)
-    app = SlackHttpApp(settings)
-    base, server = serve_wsgi(app)
-    try:
-        wait_for_http(f"{base}/healthz")
+    with running_bot(settings, embedder) as (_, base):
         sender = SlackSender(f"{base}/slack/events", SECRET)
         events = [mention(sender, "C0LIMITED", "What is an ICPC?") for _ in range(3)]
         for event in events:
@@ -445,6 +385,3 @@ def test_rate_limit_gives_a_friendly_message(
             wait_for_replies(fake_slack, "C0LIMITED", event["ts"])
         texts = [replies_in(fake_slack, "C0LIMITED", e["ts"])[0]["text"] for e in events]
         assert sum("Please wait a moment" in text for text in texts) == 1
-    finally:
-        server.shutdown()
-        app.close()

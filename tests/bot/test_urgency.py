@@ -1,29 +1,66 @@
-"""Urgent: danger and a real, current situation. Not urgent: the same words asked in general."""
+"""Urgent: a kind of immediate risk, happening now or planned. Not urgent: the same words
+asked in general, in the past, or for training. The real model, the shipped risk list."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
-from bot.safety.urgency import assess_urgency
+from bot.embedding import Embedder
+from bot.safety.risk_lexicon import LexiconError, load_risk_lexicon
+from bot.safety.urgency import UrgencyDetector, clauses
+
+
+@pytest.fixture(scope="module")
+def detector(embedder: Embedder) -> UrgencyDetector:
+    detector = UrgencyDetector(load_risk_lexicon(), embedder)
+    detector.warm_up()
+    return detector
+
 
 URGENT = [
+    # abuse disclosed or seen now
     "I'm on a home visit and dad is drunk and waving a knife, the kids are in the house",
     "a 14 year old just told me her uncle has been abusing her and she goes back there tonight",
-    "Baby has unexplained bruising and mum wants to take him home now",
-    "young person I work with says she is going to kill herself tonight",
     "A boy at school says his stepdad hit him with a belt this morning and he's scared to go home",
-    "There's a 4 year old on his own in the flat, no adults here, what do I do?",
-    "one of my children has gone missing and mum says she was with an older man last night",
-    "My client's partner has threatened to stab her and the children are with him right now",
     "A girl has disclosed that her dad touched her, she is at school now",
-    "The toddler is unresponsive and mum is passed out on the sofa",
     "what should I do, a child has just told me her dad hits her",
     "Teenager just disclosed sexual abuse by her stepfather",
-    "15 year old has swallowed a handful of pills",
+    "he said if dad finds out about his grades he'll get the belt again when he gets in",
+    "the boy keeps wetting himself at school and says he can't tell anyone what the lodger does"
+    " at bedtime",
+    # babies and infants
+    "Baby has unexplained bruising and mum wants to take him home now",
     "the baby is struggling to breathe and has gone blue",
-    "mum's partner grabbed the baby and drove off with her",
-    "young person messaged me saying she can't go on anymore",
+    "The toddler is unresponsive and mum is passed out on the sofa",
+    "nan says she's been giving the baby gin to get him off to sleep",
+    # neglect, left alone
+    "There's a 4 year old on his own in the flat, no adults here, what do I do?",
     "kids left home alone since yesterday, neighbour called it in",
+    # carers, domestic abuse, threats
+    "My client's partner has threatened to stab her and the children are with him right now",
+    "mum's partner grabbed the baby and drove off with her",
+    "mum says the new partner is moving in this weekend and he has a conviction for offences"
+    " against kids",
+    # FGM, forced marriage, honour-based abuse (from the issue, and new wording)
+    "my yp's family are having her taken abroad next week to be cut",
+    "worried mum is taking her to Pakistan to be married next week",
+    "her older cousins said she'll be taught a lesson for bringing shame, she's hiding in the"
+    " school toilets",
+    # exploitation, missing, online harm
+    "one of my children has gone missing and mum says she was with an older man last night",
+    "he's got a big debt with the olders and they've told him to go to another city to sell",
+    "my yp has been sent a train ticket by a guy she's never met and is leaving tonight",
+    "teenager sent nudes and is being blackmailed",
+    # self-harm and suicide
+    "young person I work with says she is going to kill herself tonight",
+    "15 year old has swallowed a handful of pills",
+    "young person messaged me saying she can't go on anymore",
+    "the 16 year old says she's going to swallow everything in the medicine cabinet tonight",
+    # abduction, not returned
+    "Dad has taken the kids and won't give them back",
 ]
 
 NOT_URGENT = [
@@ -43,17 +80,100 @@ NOT_URGENT = [
     "what's the timescale for an ICPC",
     "What should I do if a child goes missing from care?",
     "A child went missing from a children's home in 2022, what did Ofsted say about it?",
+    "what is the procedure for FGM?",
+    "for my training portfolio: what should I do if a baby has a bruise?",
+    "in 2019 a girl on my caseload was groomed online, what did the review find?",
+    "just wondering what the forced marriage unit does",
     "",
 ]
 
 
 @pytest.mark.parametrize("message", URGENT)
-def test_a_child_at_risk_now_is_urgent(message: str) -> None:
-    assessment = assess_urgency(message)
+def test_a_child_at_risk_now_is_urgent(detector: UrgencyDetector, message: str) -> None:
+    assessment = detector.assess(message)
     assert assessment.urgent, message
-    assert any(reason.startswith("danger:") for reason in assessment.reasons)
+    assert assessment.categories, assessment.reasons  # which kind of risk, for the audit
 
 
 @pytest.mark.parametrize("message", NOT_URGENT)
-def test_general_questions_with_alarming_words_are_not_urgent(message: str) -> None:
-    assert not assess_urgency(message).urgent, assess_urgency(message)
+def test_general_past_and_training_questions_are_not_urgent(
+    detector: UrgencyDetector, message: str
+) -> None:
+    assessment = detector.assess(message)
+    assert not assessment.urgent, assessment.reasons
+    assert assessment.reasons == []
+
+
+def test_every_example_of_a_risk_is_itself_urgent(detector: UrgencyDetector) -> None:
+    """The time and situation rules must not quieten the very messages the list describes."""
+    missed = [
+        text
+        for category in detector.lexicon.categories
+        for text in category.exemplars
+        if not detector.assess(text).urgent
+    ]
+    assert missed == []
+
+
+def test_no_contrast_example_is_urgent(detector: UrgencyDetector) -> None:
+    assert [t for t in detector.lexicon.contrast if detector.assess(t).urgent] == []
+
+
+def test_meaning_catches_a_risk_that_no_pattern_names(detector: UrgencyDetector) -> None:
+    message = "the lad owes the older boys money and they told him to go and sell in another town"
+    assessment = detector.assess(message)
+    assert assessment.urgent
+    layers = {signal.layer for signal in assessment.signals}
+    assert "meaning" in layers and "words" not in layers
+    (meaning,) = [s for s in assessment.signals if s.layer == "meaning"]
+    assert meaning.category == "criminal-exploitation" and meaning.score is not None
+
+
+def test_immediacy_outweighs_a_hypothetical(detector: UrgencyDetector) -> None:
+    assert detector.assess("hypothetically, what if the baby isn't breathing right now").urgent
+    assert not detector.assess("hypothetically, what if a baby wasn't breathing?").urgent
+
+
+def test_the_words_layer_decides_alone_when_the_model_fails(embedder: Embedder) -> None:
+    class BrokenEmbedder(Embedder):
+        def embed(self, texts: list[str]) -> np.ndarray:
+            raise RuntimeError("model unavailable")
+
+    detector = UrgencyDetector(load_risk_lexicon(), BrokenEmbedder())
+    assert detector.assess("teenager sent nudes and is being blackmailed").urgent
+    assert not detector.assess("what is the procedure for FGM?").urgent
+
+
+def test_a_long_message_is_assessed_to_its_end(detector: UrgencyDetector) -> None:
+    message = "Some background about the family and the plan. " * 420
+    message += "Now she says her dad hit her and she is scared to go home tonight."
+    assert len(message) > 19_000
+    assert len(clauses(message)) <= 48
+    assert detector.assess(message).urgent
+
+
+def test_local_additions_extend_the_built_in_list(tmp_path: Path) -> None:
+    (tmp_path / "urgent-risks.yaml").write_text(
+        "categories:\n"
+        "  local-words:\n"
+        "    label: A local word for a risk\n"
+        "    patterns: ['\\bzorbing\\b']\n"
+        "  fgm:\n"
+        "    label: ignored (the built-in label stays)\n"
+        "    patterns: ['\\bgudniin\\b']\n",
+        encoding="utf-8",
+    )
+    lexicon = load_risk_lexicon(tmp_path)
+    detector = UrgencyDetector(lexicon)
+    assert detector.assess("the boys are zorbing her tonight").categories == ("local-words",)
+    fgm = next(c for c in lexicon.categories if c.name == "fgm")
+    assert fgm.label.startswith("Female genital") and fgm.pattern.search("gudniin")
+    assert len(lexicon.categories) == len(load_risk_lexicon().categories) + 1
+
+
+def test_a_broken_local_list_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "urgent-risks.yaml").write_text(
+        "categories:\n  bad:\n    label: Bad\n    patterns: ['(unclosed']\n", encoding="utf-8"
+    )
+    with pytest.raises(LexiconError, match=r"urgent-risks\.yaml: categories\.bad\.patterns"):
+        load_risk_lexicon(tmp_path)
