@@ -21,58 +21,86 @@ SHIPPED_QUESTIONS = Path(__file__).resolve().parent / "questions"
 
 @eval_app.command("run")
 def eval_run(
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="shipped, held-out or blind (default: all three)."),
+    ] = None,
     questions: Annotated[
         list[Path] | None,
-        typer.Option(help="Question files or folders (default: the shipped set)."),
+        typer.Option(help="Other question files or folders, measured as one set: custom."),
     ] = None,
-    out: Annotated[Path, typer.Option(help="Folder for results.json and the reports.")] = Path(
+    out: Annotated[Path, typer.Option(help="Folder for the reports, one folder per set.")] = Path(
         "eval-out"
     ),
     retriever: Annotated[str, typer.Option(help="hybrid, dense or keyword.")] = "hybrid",
     minimum: Annotated[
         list[str] | None, typer.Option("--min", help="METRIC=VALUE; exit 1 if missed.")
     ] = None,
+    gate: Annotated[bool, typer.Option(help="Exit 1 if any set misses one of its goals.")] = False,
     judge: Annotated[bool, typer.Option(help="Add LLM-judged faithfulness (needs LLM_*).")] = False,
 ) -> None:
-    """Run question sets through the bot and write results.json, report.md and report.html."""
-    from bot.answering.engine import AnswerEngine
+    """Measure question sets side by side, each figure beside its goal; write the reports."""
     from eval.judge import add_judgements
     from eval.questions import QuestionSetError, load_questions
-    from eval.report import write_reports
+    from eval.report import write_reports, write_side_by_side
     from eval.runner import run_evaluation
+    from eval.sets import missed_goals
 
     check_retriever(retriever)
     thresholds = _thresholds(minimum or [])
+    chosen = _chosen_sets(sets or [], questions or [])
     settings = get_settings()
+    results: dict[str, dict] = {}
     with services_or_exit(settings) as services:
         if judge and services.engine.chat_model is None:
             errors.print("[red]--judge needs an LLM[/red]: set LLM_PROVIDER and LLM_MODEL.")
             raise typer.Exit(2)
         known = {doc.doc_id for doc in services.index.documents()}
         try:
-            question_set = load_questions(questions or [SHIPPED_QUESTIONS], known)
+            loaded = {s.name: load_questions(s.paths, known).questions for s in chosen}
         except QuestionSetError as error:
             errors.print(f"[red]Invalid question set:[/red]\n{error}")
             raise typer.Exit(2) from None
-        # A fresh engine without the store: evaluation questions are not users' questions.
-        engine = AnswerEngine(services.index, settings, chat_model=services.engine.chat_model)
-        with progress_bar("Evaluating") as progress:
-            results = run_evaluation(
-                question_set.questions, engine, mode=retriever, progress=progress
-            )
-        if judge:
-            add_judgements(services.engine.chat_model, results)
-    paths = write_reports(results, out)
-    _print_summary(results["summary"])
+        engine = services.engine
+        for named in chosen:
+            with progress_bar(f"Evaluating {named.name}") as progress:
+                results[named.name] = run_evaluation(
+                    loaded[named.name], engine, mode=retriever, progress=progress
+                )
+            if judge:
+                add_judgements(engine.chat_model, results[named.name])
+    paths = [path for name, r in results.items() for path in write_reports(r, out / name)]
+    paths.append(write_side_by_side(chosen, results, out))
+    _print_goals(chosen, results)
     console.print("Reports: " + ", ".join(str(p) for p in paths))
     missed = [
-        f"{name} = {results['summary'].get(name)} < {value}"
-        for name, value in thresholds.items()
-        if (results["summary"].get(name) or 0.0) < value
+        f"{named.name}: {line}"
+        for named in chosen
+        for line in (missed_goals(named, results[named.name]["summary"]) if gate else [])
+    ]
+    missed += [
+        f"{name}: {metric} = {r['summary'].get(metric)} < {value}"
+        for name, r in results.items()
+        for metric, value in thresholds.items()
+        if (r["summary"].get(metric) or 0.0) < value
     ]
     for line in missed:
-        errors.print(f"[red]below threshold:[/red] {line}")
+        errors.print(f"[red]missed:[/red] {line}")
     raise typer.Exit(1 if missed else 0)
+
+
+def _chosen_sets(names: list[str], paths: list[Path]) -> list:
+    from eval.sets import SETS, NamedSet
+
+    unknown = [name for name in names if name not in SETS]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown set {', '.join(unknown)}; choose from {', '.join(SETS)}", param_hint="--set"
+        )
+    chosen = [SETS[name] for name in dict.fromkeys(names)]
+    if paths:
+        chosen.append(NamedSet("custom", tuple(paths)))
+    return chosen or list(SETS.values())
 
 
 def _thresholds(pairs: list[str]) -> dict[str, float]:
@@ -94,16 +122,15 @@ def _thresholds(pairs: list[str]) -> dict[str, float]:
     return thresholds
 
 
-def _print_summary(summary: dict[str, object]) -> None:
-    from eval.report import HEADLINE
+def _print_goals(chosen: list, results: dict[str, dict]) -> None:
+    """One row per metric, one column per set, the goal beside each figure."""
+    from eval.report import side_by_side_rows
 
-    table = Table("metric", "value", title="Evaluation summary")
-    for key, label in HEADLINE.items():
-        value = summary.get(key)
-        table.add_row(label, "n/a" if value is None else f"{value:.3f}")
-    table.add_row(
-        "Latency p50 / p95 (ms)", f"{summary['latency_p50_ms']} / {summary['latency_p95_ms']}"
+    table = Table(
+        "metric", *(s.name for s in chosen), title="Evaluation, each figure beside its goal"
     )
+    for label, cells in side_by_side_rows(chosen, results):
+        table.add_row(label, *cells)
     console.print(table)
 
 

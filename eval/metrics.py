@@ -105,3 +105,61 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default); (0, 1) when n is 0.
+
+    Small sets prove little: 18 of 20 gives 0.70-0.97, 3 of 3 gives 0.44-1.
+    """
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - spread), min(1.0, centre + spread)
+
+
+def reliability_bins(
+    confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 10
+) -> list[dict[str, float]]:
+    """Confidence cut into equal-width bins: per non-empty bin, its count, mean confidence
+    and the share of outcomes that were right (a reliability diagram's points)."""
+    rows = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [
+            (c, o)
+            for c, o in zip(confidences, outcomes, strict=True)
+            if low <= c < high or (b == bins - 1 and c == 1.0)
+        ]
+        if inside:
+            rows.append(
+                {
+                    "low": low,
+                    "high": high,
+                    "n": len(inside),
+                    "confidence": mean([c for c, _ in inside]),
+                    "accuracy": mean([float(o) for _, o in inside]),
+                }
+            )
+    return rows
+
+
+def expected_calibration_error(
+    confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 10
+) -> float:
+    """ECE = sum over bins of (bin size / N) x |accuracy - mean confidence| (Guo et al. 2017)."""
+    total = len(confidences)
+    if not total:
+        return 0.0
+    return sum(
+        row["n"] / total * abs(row["accuracy"] - row["confidence"])
+        for row in reliability_bins(confidences, outcomes, bins)
+    )
+
+
+def brier_score(confidences: Sequence[float], outcomes: Sequence[bool]) -> float:
+    """Mean squared gap between confidence and outcome (0 is perfect)."""
+    pairs = list(zip(confidences, outcomes, strict=True))
+    return mean([(c - float(o)) ** 2 for c, o in pairs])

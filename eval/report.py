@@ -20,10 +20,54 @@ HEADLINE = {
     "exact_pass": "Exact pass",
     "citation_validity": "Citation validity",
     "refusal_accuracy": "Refusal accuracy",
+    "oos_refusal": "Out of scope refused",
+    "false_refusal": "Answerable wrongly refused",
     "urgent_recall": "Urgent recall",
     "urgent_precision": "Urgent precision",
+    "ece": "Expected calibration error",
+    "brier": "Brier score",
     "pass_rate": "Pass rate (all questions)",
 }
+
+
+def side_by_side_rows(chosen: list[Any], results: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(label, one cell per set) for every headline metric: the value, then the goal and ✓/✗
+    where the set has a goal for it."""
+    rows = []
+    for key, label in HEADLINE.items():
+        cells = []
+        for named in chosen:
+            value = results[named.name]["summary"].get(key)
+            cell = "n/a" if value is None else f"{value:.3f}"
+            goal = next((g for g in named.goals if g.metric == key), None)
+            if goal is not None and value is not None:
+                cell += f" ({goal.describe()} {'✓' if goal.met(value) else '✗'})"
+            cells.append(cell)
+        rows.append((label, cells))
+    counts = [
+        ", ".join(f"{n} {kind}" for kind, n in results[s.name]["summary"]["questions"].items())
+        for s in chosen
+    ]
+    rows.append(("Questions", counts))
+    return rows
+
+
+def write_side_by_side(chosen: list[Any], results: dict[str, Any], out: Path) -> Path:
+    """out/summary.md: every set's figures in one table, each beside its goal."""
+    lines = [
+        "# Evaluation summary",
+        "",
+        "| Metric | " + " | ".join(s.name for s in chosen) + " |",
+        "|---|" + "---|" * len(chosen),
+    ]
+    lines += [
+        f"| {label} | " + " | ".join(cells) + " |"
+        for label, cells in side_by_side_rows(chosen, results)
+    ]
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "summary.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def write_reports(results: dict[str, Any], out: Path) -> list[Path]:
@@ -82,6 +126,27 @@ def _charts(results: dict[str, Any]) -> dict[str, str]:
     axis.set_xlabel("milliseconds per question")
     axis.set_title("Latency distribution")
     charts["latency"] = _svg(figure)
+
+    bins = summary["reliability"]
+    figure, axis = plt.subplots(figsize=(5, 4.5))
+    axis.plot([0, 1], [0, 1], linestyle="--", color="#999", label="perfectly calibrated")
+    axis.bar(
+        [(b["low"] + b["high"]) / 2 for b in bins],
+        [b["accuracy"] for b in bins],
+        width=[b["high"] - b["low"] for b in bins],
+        edgecolor="#1d6fa5",
+        color="#9cc3e0",
+        label="share of answers that were right",
+    )
+    for b in bins:
+        axis.annotate(str(b["n"]), ((b["low"] + b["high"]) / 2, b["accuracy"]), ha="center")
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1.05)
+    axis.set_xlabel("confidence")
+    axis.set_ylabel("right")
+    axis.set_title(f"Reliability (ECE {summary['ece']:.3f}; numbers are questions per bin)")
+    axis.legend(loc="upper left", fontsize=8)
+    charts["reliability"] = _svg(figure)
     return charts
 
 

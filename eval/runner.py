@@ -39,6 +39,8 @@ def run_evaluation(
                 "question": question.question,
                 "must_include": question.must_include,
                 "expected_sources": question.expected_sources,
+                "history": question.history,
+                "tags": tags(question.notes),
                 "category": _category(question, response, categories),
                 "latency_ms": round(latency_ms, 1),
                 "scores": score_response(question, response),
@@ -82,7 +84,9 @@ def score_response(question: Question, response: dict[str, Any]) -> dict[str, An
         documents,
     )
     scores["refusal_correct"] = metrics.refusal_correct(question.kind, response["refused"])
+    scores["refused"] = response["refused"]
     scores["urgent"] = response["urgent"]
+    scores["acceptable"] = _acceptable(question, response)
     scores["passed"] = _passed(question, scores)
     return scores
 
@@ -106,10 +110,26 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
     summary["citation_validity"] = average("citations_valid")
     summary["refusal_accuracy"] = average("refusal_correct")
+    summary["oos_refusal"] = _share_refused(records, "out_of_scope")
+    summary["false_refusal"] = _share_refused(records, "answerable")
+    urgent = [r for r in records if r["kind"] == "urgent"]
     precision, recall = metrics.precision_recall(
         [r["scores"]["urgent"] for r in records], [r["kind"] == "urgent" for r in records]
     )
     summary["urgent_precision"], summary["urgent_recall"] = round(precision, 4), round(recall, 4)
+    caught = sum(bool(r["scores"]["urgent"]) for r in urgent)
+    summary["urgent_recall_interval"] = [
+        round(v, 4) for v in metrics.wilson_interval(caught, len(urgent))
+    ]
+    calibrated = [r for r in records if r["scores"]["acceptable"] is not None]
+    confidences = [r["response"]["confidence"] for r in calibrated]
+    outcomes = [bool(r["scores"]["acceptable"]) for r in calibrated]
+    summary["ece"] = round(metrics.expected_calibration_error(confidences, outcomes), 4)
+    summary["brier"] = round(metrics.brier_score(confidences, outcomes), 4)
+    summary["reliability"] = [
+        {k: round(v, 4) for k, v in row.items()}
+        for row in metrics.reliability_bins(confidences, outcomes)
+    ]
     latencies = [r["latency_ms"] for r in records]
     summary["latency_p50_ms"] = round(metrics.percentile(latencies, 50), 1)
     summary["latency_p95_ms"] = round(metrics.percentile(latencies, 95), 1)
@@ -125,7 +145,44 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         category: round(metrics.mean([float(p) for p in passed]), 4)
         for category, passed in sorted(by_category.items())
     }
+    by_tag: dict[str, list[bool]] = defaultdict(list)
+    for record in records:
+        for tag in record["tags"]:
+            by_tag[tag].append(bool(record["scores"]["passed"]))
+    summary["pass_rate_by_tag"] = {
+        tag: {"n": len(passed), "pass_rate": round(metrics.mean([float(p) for p in passed]), 4)}
+        for tag, passed in sorted(by_tag.items())
+    }
     return summary
+
+
+def tags(notes: str | None) -> list[str]:
+    """A question's tags: the words of a short `notes` ("urgent fgm", "two-part chat"), or the
+    first word of a longer one (shipped notes are prose that starts with their kind)."""
+    words = [w.strip(".,;:()").lower() for w in (notes or "").split()]
+    words = [w for w in words if w]
+    return words if len(words) <= 4 else words[:1]
+
+
+def _share_refused(records: list[dict[str, Any]], kind: str) -> float | None:
+    chosen = [r for r in records if r["kind"] == kind]
+    if not chosen:
+        return None
+    return round(metrics.mean([float(r["scores"]["refused"]) for r in chosen]), 4)
+
+
+def _acceptable(question: Question, response: dict[str, Any]) -> bool | None:
+    """What confidence predicts: would the answer the bot chose state the facts asked for?
+
+    For a refused answerable question, the answer it withheld is judged; an out-of-scope
+    question has no acceptable answer. Urgent messages are about the route, not confidence.
+    """
+    if question.kind == "out_of_scope":
+        return False
+    if question.kind != "answerable":
+        return None
+    text = response["withheld_answer"] if response["refused"] else response["answer"]
+    return metrics.exact_pass(text or "", question.must_include)
 
 
 def _passed(question: Question, scores: dict[str, Any]) -> bool:

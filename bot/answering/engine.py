@@ -156,6 +156,7 @@ class AnswerEngine:
         answer.retrieved = found + [u for u in answer.retrieved if u.chunk_id not in ids]
         answer.confidence = round(confidence(retrieval, extract, concepts), 3)
         if not extract.sentences or answer.confidence < self.settings.min_confidence:
+            answer.withheld_answer = " ".join(s.text for s in extract.sentences)
             self._refuse(answer, today)
             return
         before = len(answer.sources)

@@ -53,6 +53,7 @@ class Answer:
     emergency: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     reason: Reason = "answered"
+    withheld_answer: str = ""  # what it would have said when not confident enough (for trainers)
     mode: Literal["extractive", "llm"] = "extractive"
     ref: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 

@@ -54,6 +54,12 @@ def test_scores_per_question_and_summary(results: dict) -> None:
     summary = results["summary"]
     assert summary["exact_pass"] == 0.75  # 3 of 4 answerable
     assert summary["refusal_accuracy"] == 1.0
+    assert summary["oos_refusal"] == 1.0 and summary["false_refusal"] == 0.0
+    assert records["overtime"]["scores"]["acceptable"] is False  # nothing right to say
+    assert records["impossible-fact"]["scores"]["acceptable"] is False
+    assert records["icpc-when"]["scores"]["acceptable"] is True
+    assert records["disclosure-now"]["scores"]["acceptable"] is None
+    assert 0.0 <= summary["ece"] <= 1.0 and sum(b["n"] for b in summary["reliability"]) == 5
     assert summary["urgent_recall"] == 1.0 and summary["urgent_precision"] == 1.0
     assert summary["citation_validity"] == 1.0
     assert summary["questions"] == {"answerable": 4, "out_of_scope": 1, "urgent": 1}
@@ -79,7 +85,8 @@ def test_reports_are_written_with_charts_and_failures(results: dict, tmp_path: P
         saved["questions"][0]
     )
     html = paths[2].read_text()
-    assert html.count("<svg") == 3  # summary, categories, latency; inline, no external files
+    assert html.count("<svg") == 4  # summary, categories, latency, reliability; all inline
+    assert "Reliability (ECE" in html and "Pass rate by tag" in html
     assert 'src="http' not in html and 'href="http' not in html
     assert "impossible-fact" in html and "a fact no document states" in html
     assert "Child protection conferences are chaired by a person independent" in html
@@ -104,12 +111,16 @@ def test_cli_gate_exits_1_when_a_threshold_is_missed(data_dir: Path, tmp_path: P
     passed = bcft("eval", "run", "--questions", questions, "--out", str(tmp_path / "a"),
                   "--min", "exact_pass=0.7", "--min", "urgent_recall=1", env=env)  # fmt: skip
     assert passed.returncode == 0, passed.stderr
-    assert (tmp_path / "a" / "report.html").exists()
+    assert (tmp_path / "a" / "custom" / "report.html").exists()
+    assert "| Exact pass | 0.750 (≥ 0.9 ✗) |" in (tmp_path / "a" / "summary.md").read_text()
     missed = bcft("eval", "run", "--questions", questions, "--out", str(tmp_path / "b"),
                   "--min", "exact_pass=0.9", env=env)  # fmt: skip
-    assert missed.returncode == 1 and "below threshold: exact_pass" in missed.stderr
-    compared = bcft("eval", "compare", str(tmp_path / "a" / "results.json"),
-                    str(tmp_path / "b" / "results.json"), env=env)  # fmt: skip
+    assert missed.returncode == 1 and "custom: exact_pass = 0.75 < 0.9" in missed.stderr
+    gated = bcft("eval", "run", "--questions", questions, "--out", str(tmp_path / "c"),
+                 "--gate", env=env)  # fmt: skip
+    assert gated.returncode == 1 and "custom: exact_pass = 0.75 (goal ≥ 0.9)" in gated.stderr
+    compared = bcft("eval", "compare", str(tmp_path / "a" / "custom" / "results.json"),
+                    str(tmp_path / "b" / "custom" / "results.json"), env=env)  # fmt: skip
     assert compared.returncode == 0 and "Regressed (0)" in compared.stdout
 
 
@@ -121,3 +132,5 @@ def test_cli_rejects_bad_question_files_and_unknown_metrics(data_dir: Path, tmp_
     assert result.returncode == 2 and "unknown document id(s) not-a-document" in result.stderr
     result = bcft("eval", "run", "--min", "accuracy=0.9", env=env_for(data_dir))
     assert result.returncode == 2 and "unknown metric" in result.stderr
+    result = bcft("eval", "run", "--set", "secret", env=env_for(data_dir))
+    assert result.returncode == 2 and "unknown set secret" in result.stderr

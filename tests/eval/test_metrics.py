@@ -75,3 +75,25 @@ def test_percentile_interpolates() -> None:
     assert metrics.percentile([10, 20, 30, 40], 50) == 25
     assert metrics.percentile([10, 20, 30, 40], 95) == pytest.approx(38.5)
     assert metrics.percentile([], 95) == 0.0
+
+
+def test_wilson_interval_of_small_samples() -> None:
+    low, high = metrics.wilson_interval(18, 20)
+    assert (round(low, 2), round(high, 2)) == (0.70, 0.97)
+    low, high = metrics.wilson_interval(3, 3)
+    assert round(low, 2) == 0.44 and high == 1.0
+    assert metrics.wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_reliability_bins_and_expected_calibration_error() -> None:
+    confidences = [0.05, 0.15, 0.85, 0.95, 0.9, 1.0]
+    outcomes = [False, False, True, True, False, True]
+    bins = metrics.reliability_bins(confidences, outcomes)
+    assert [(b["low"], b["n"]) for b in bins] == [(0.0, 1), (0.1, 1), (0.8, 1), (0.9, 3)]
+    assert bins[-1]["accuracy"] == pytest.approx(2 / 3)
+    assert bins[-1]["confidence"] == pytest.approx((0.95 + 0.9 + 1.0) / 3)
+    # |0 - .05| + |0 - .15| + |1 - .85| + 3 x |2/3 - .95|, over 6 questions
+    expected = (0.05 + 0.15 + 0.15 + 3 * abs(2 / 3 - 0.95)) / 6
+    assert metrics.expected_calibration_error(confidences, outcomes) == pytest.approx(expected)
+    assert metrics.expected_calibration_error([1.0, 0.0], [True, False]) == 0.0
+    assert metrics.brier_score([1.0, 0.0, 0.5], [True, False, True]) == pytest.approx(0.25 / 3)

@@ -31,10 +31,11 @@ def test_shipped_question_set_passes_the_gate(tmp_path: Path) -> None:
 
     out = tmp_path / "eval"
     minimums = [f"--min={name}={value}" for name, value in GATE.items()]
-    run = bcft("eval", "run", "--out", str(out), *minimums, env=env, timeout=900)
-    summary = json.loads((out / "results.json").read_text(encoding="utf-8"))["summary"]
+    run = bcft("eval", "run", "--set", "shipped", "--out", str(out), *minimums, env=env,
+               timeout=900)  # fmt: skip
+    summary = json.loads((out / "shipped" / "results.json").read_text(encoding="utf-8"))["summary"]
     missed = {name: summary[name] for name, value in GATE.items() if summary[name] < value}
     assert run.returncode == 0 and not missed, (missed, run.stdout[-2000:], run.stderr[-2000:])
     counts = summary["questions"]
     assert counts["answerable"] >= 110 and counts["out_of_scope"] >= 20 and counts["urgent"] >= 20
-    assert (out / "report.html").stat().st_size > 0
+    assert (out / "shipped" / "report.html").stat().st_size > 0
