@@ -26,6 +26,7 @@ from bot.documents import Chunk, DocumentInfo
 from bot.embedding import Embedder
 from bot.index_lock import acquire_lock
 from bot.keyword_index import KeywordIndex
+from bot.sentence_index import SentenceIndex
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,16 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """What is derived from one generation of the index, read-only: the BM25 keyword index
+    over chunks and the sentence vectors. Readers keep the snapshot they started with."""
+
+    generation: str
+    keyword: KeywordIndex
+    sentences: SentenceIndex
+
+
+@dataclass(frozen=True)
 class IndexStatus:
     """What `bcft kb status` and the App Home show."""
 
@@ -82,8 +93,8 @@ class KnowledgeIndex:
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedding_model": embedder.model_name, "generation": _new_generation()},
         )
-        self._keyword: KeywordIndex | None = None
-        self._keyword_lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._snapshot_lock = threading.Lock()
         self._checked_at = 0.0
         self._changed = False
 
@@ -176,14 +187,14 @@ class KnowledgeIndex:
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedding_model": self.embedder.model_name, "generation": _new_generation()},
         )
-        self._keyword = None
+        self._snapshot = None
 
     def commit(self) -> None:
-        """Publish a finished run: a new generation and a keyword index to match."""
+        """Publish a finished run: a new generation, and its snapshot built and saved."""
         self._mark_changed(stamp=True)
         self._changed = False
-        with self._keyword_lock:
-            self._keyword = self._build_keyword_index(self._generation())
+        with self._snapshot_lock:
+            self._snapshot = self._build_snapshot(self._generation())
 
     def _mark_changed(self, stamp: bool = False) -> None:
         """Give the store a new generation so every reader rebuilds its keyword index.
@@ -200,7 +211,7 @@ class KnowledgeIndex:
         if stamp:
             metadata["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self._collection.modify(metadata=metadata)
-        self._keyword = None
+        self._snapshot = None
 
     # -- read side (used by retrieval) ------------------------------------------------------
 
@@ -234,7 +245,7 @@ class KnowledgeIndex:
         self, query: str, k: int, category: str | None = None, include_drafts: bool = False
     ) -> list[Hit]:
         """Best chunks by BM25 over stemmed words."""
-        ranked = self.keyword_index().search(query, k, category, include_drafts)
+        ranked = self.snapshot().keyword.search(query, k, category, include_drafts)
         chunks = self.get_chunks([chunk_id for chunk_id, _ in ranked])
         return [Hit(chunks[i], score) for i, score in ranked if i in chunks]
 
@@ -284,27 +295,28 @@ class KnowledgeIndex:
             location=self.location,
         )
 
-    def keyword_index(self) -> KeywordIndex:
-        """The BM25 index for the store's current generation (loaded or rebuilt as needed)."""
-        with self._keyword_lock:
+    def snapshot(self) -> Snapshot:
+        """The snapshot of the store's current generation (loaded or built as needed).
+
+        The generation is checked at most every INDEX_REFRESH_SECONDS, so a re-index by
+        another worker is picked up without a restart.
+        """
+        with self._snapshot_lock:
             now = time.monotonic()
-            if self._keyword is not None and now - self._checked_at < (
+            if self._snapshot is not None and now - self._checked_at < (
                 self.settings.index_refresh_seconds
             ):
-                return self._keyword
+                return self._snapshot
             self._checked_at = now
             generation = self._generation()
-            if self._keyword is None or self._keyword.generation != generation:
-                directory = self._keyword_dir()
-                self._keyword = KeywordIndex.load(directory, generation)
-                if self._keyword is None:
-                    self._keyword = self._build_keyword_index(generation)
-            return self._keyword
+            if self._snapshot is None or self._snapshot.generation != generation:
+                self._snapshot = self._load_snapshot(generation) or self._build_snapshot(generation)
+            return self._snapshot
 
     @property
     def generation(self) -> str:
         """Changes whenever the indexed content changes; readers use it to drop caches."""
-        return self.keyword_index().generation
+        return self.snapshot().generation
 
     # -- internals --------------------------------------------------------------------------
 
@@ -315,25 +327,42 @@ class KnowledgeIndex:
         self._collection = collection
         return str((collection.metadata or {}).get("generation", ""))
 
-    def _keyword_dir(self) -> Path:
-        return self.settings.keyword_index_dir / self.settings.chroma_collection
+    def _snapshot_dirs(self) -> tuple[Path, Path]:
+        name = self.settings.chroma_collection
+        return self.settings.keyword_index_dir / name, self.settings.sentence_index_dir / name
 
-    def _build_keyword_index(self, generation: str) -> KeywordIndex:
-        rows = [
-            (
-                chunk.chunk_id,
-                chunk.search_text,
-                chunk.info.category,
-                chunk.info.status == "published",
-            )
-            for chunk in self.chunks(include_drafts=True)
-        ]
-        keyword = KeywordIndex.build(generation, rows)
+    def _load_snapshot(self, generation: str) -> Snapshot | None:
+        keyword_dir, sentence_dir = self._snapshot_dirs()
+        keyword = KeywordIndex.load(keyword_dir, generation)
+        sentences = SentenceIndex.load(sentence_dir, generation)
+        if keyword is None or sentences is None:
+            return None
+        return Snapshot(generation, keyword, sentences)
+
+    def _build_snapshot(self, generation: str) -> Snapshot:
+        """Build from the store's chunks (embedding only sentences not seen before), and save."""
+        chunks = list(self.chunks(include_drafts=True))
+        keyword = KeywordIndex.build(
+            generation,
+            [
+                (c.chunk_id, c.search_text, c.info.category, c.info.status == "published")
+                for c in chunks
+            ],
+        )
+        keyword_dir, sentence_dir = self._snapshot_dirs()
+        sentences = SentenceIndex.build(
+            generation,
+            (c for c in chunks if c.info.status == "published"),
+            self.embedder.embed,
+            self.embedder.dimension,
+            known=SentenceIndex.load(sentence_dir),
+        )
         try:
-            keyword.save(self._keyword_dir())
+            keyword.save(keyword_dir)
+            sentences.save(sentence_dir)
         except OSError:  # another worker saving the same generation at the same moment
-            log.info("keyword index not saved (saved by another process?)", exc_info=True)
-        return keyword
+            log.info("snapshot not saved (saved by another process?)", exc_info=True)
+        return Snapshot(generation, keyword, sentences)
 
     def _pages(
         self, include: list[str], where: dict[str, Any] | None = None

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import logging
 import math
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
+from bot.saved_folder import replace_folder
 from bot.text import content_terms
 
 log = logging.getLogger(__name__)
@@ -85,26 +84,19 @@ class KeywordIndex:
 
     def save(self, directory: Path) -> None:
         """Write atomically: a reader never sees half an index."""
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".keyword-", dir=directory.parent))
-        try:
+
+        def write(folder: Path) -> None:
             if self.bm25 is not None:
-                self.bm25.save(str(staging / "bm25"))
+                self.bm25.save(str(folder / "bm25"))
             rows = {
                 "generation": self.generation,
                 "chunk_ids": self.chunk_ids,
                 "categories": self.categories.tolist(),
                 "published": self.published.tolist(),
             }
-            (staging / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
-            old = directory.with_name(directory.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            if directory.exists():
-                directory.rename(old)
-            staging.rename(directory)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            (folder / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
+
+        replace_folder(directory, write)
 
     @classmethod
     def load(cls, directory: Path, generation: str) -> KeywordIndex | None:

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.answering.confidence import Calibrator
 from bot.answering.engine import AnswerEngine
 from bot.answering.llm import create_chat_model
 from bot.answering.models import Answer
 from bot.documents import IngestReport
 from bot.index import KnowledgeIndex, open_index
-from bot.safety.risk_lexicon import load_risk_lexicon
+from bot.lexicons import check_lexicon_folders, load_lexicons, load_lexicons_or_built_in
 from bot.safety.urgency import UrgencyDetector
 from bot.settings import Settings
 from bot.store import Store
@@ -77,18 +78,31 @@ class Services:
                 for p in (self.settings.knowledge_base_dir, self.settings.uploads_dir)
                 if p.exists()
             ]
-            return run_ingest(roots, self.index)
+            report = run_ingest(roots, self.index)
+            if paths is None:  # a full reindex: the word lists may have changed too
+                check_lexicon_folders(roots, report)
+                if not report.failed:
+                    self.engine.use_lexicons(load_lexicons(self.settings.lexicon_path))
+            return report
         finally:
             self._reindexing.release()
 
 
 @contextmanager
-def open_services(settings: Settings) -> Iterator[Services]:
-    """Open the index (taking the embedded-store lock if embedded) and build the engine."""
+def open_services(settings: Settings, calibrator: Calibrator | None = None) -> Iterator[Services]:
+    """Open the index (taking the embedded-store lock if embedded) and build the engine.
+
+    `calibrator` replaces the fitted one (fitting a new one starts from a neutral one).
+    """
     store = Store(settings.database_path)
+    lexicons = load_lexicons_or_built_in(settings.lexicon_path)
     with open_index(settings) as index:
-        urgency = UrgencyDetector(load_risk_lexicon(settings.lexicon_path), index.embedder)
         engine = AnswerEngine(
-            index, settings, urgency=urgency, chat_model=create_chat_model(settings)
+            index,
+            settings,
+            urgency=UrgencyDetector(lexicons.risks, index.embedder),
+            lexicon=lexicons.terms,
+            calibrator=calibrator,
+            chat_model=create_chat_model(settings),
         )
         yield Services(settings, index, engine, store)

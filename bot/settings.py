@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(6, ge=1, le=20)
     retrieval_candidates: int = Field(40, ge=5)
     max_chunks_per_document: int = Field(2, ge=1)
-    min_confidence: float = Field(0.35, ge=0, le=1)
+    min_in_scope: float | None = Field(None, ge=0, le=1)
     max_question_chars: int = Field(2000, ge=50)
 
     # Optional LLM synthesis (any provider LangChain's init_chat_model supports)
@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     @field_validator(
         "chroma_host",
         "lexicon_dir",
+        "min_in_scope",
         "llm_provider",
         "llm_model",
         "admin_usergroup_id",
@@ -103,6 +104,10 @@ class Settings(BaseSettings):
     @property
     def keyword_index_dir(self) -> Path:
         return self.data_dir / "keyword"
+
+    @property
+    def sentence_index_dir(self) -> Path:
+        return self.data_dir / "sentences"
 
     @property
     def database_path(self) -> Path:

@@ -145,17 +145,18 @@ class Store:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT question FROM questions WHERE thread = ? AND asked_at > ?"
-                " AND reason = 'answered' ORDER BY id DESC LIMIT ?",
+                " AND reason IN ('answered', 'known_gap') ORDER BY id DESC LIMIT ?",
                 (thread, time.time() - within_seconds, limit),
             ).fetchall()
         return [row["question"] for row in reversed(rows)]
 
     def knowledge_gaps(self, limit: int = 10) -> list[tuple[str, int]]:
-        """The most often asked questions the knowledge base could not answer."""
+        """The most often asked questions the knowledge base could not answer, or answered
+        only by saying its sources do not hold the answer (a known gap)."""
         with self._connect() as db:
             rows = db.execute(
                 "SELECT lower(trim(question)) AS q, count(*) AS n FROM questions"
-                " WHERE reason = 'not_covered'"
+                " WHERE reason IN ('not_covered', 'known_gap')"
                 " GROUP BY q ORDER BY n DESC, max(asked_at) DESC LIMIT ?",
                 (limit,),
             ).fetchall()

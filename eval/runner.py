@@ -83,8 +83,13 @@ def score_response(question: Question, response: dict[str, Any]) -> dict[str, An
         [s["doc_id"] for s in response["sources"]],
         documents,
     )
-    scores["refusal_correct"] = metrics.refusal_correct(question.kind, response["refused"])
-    scores["refused"] = response["refused"]
+    # Saying the knowledge base does not hold something declines to state a fact, like a
+    # refusal does; for an answerable question whose answer is that gap, it is the answer.
+    declined = response["refused"] or response["reason"] == "known_gap"
+    scores["refusal_correct"] = metrics.refusal_correct(
+        question.kind, declined if question.kind == "out_of_scope" else response["refused"]
+    )
+    scores["refused"] = declined if question.kind == "out_of_scope" else response["refused"]
     scores["urgent"] = response["urgent"]
     scores["acceptable"] = _acceptable(question, response)
     scores["passed"] = _passed(question, scores)

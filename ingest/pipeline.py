@@ -142,8 +142,15 @@ def _groups(pending: list[_Pending], chunk_limit: int) -> Iterable[list[_Pending
         yield group
 
 
+# A folder of word lists (risk words, shorthand, synonyms) beside the documents, not documents.
+LEXICON_FOLDER = "lexicon"
+
+
 def discover(roots: list[Path]) -> tuple[list[Path], list[Path]]:
-    """Every file under the roots (hidden files and folders skipped), and roots that are missing."""
+    """Every file under the roots, and the roots that are missing.
+
+    Hidden files and folders are skipped, and so is the lexicon folder at the top of a root.
+    """
     files: list[Path] = []
     missing: list[Path] = []
     for root in roots:
@@ -154,13 +161,16 @@ def discover(roots: list[Path]) -> tuple[list[Path], list[Path]]:
                 sorted(
                     p
                     for p in root.rglob("*")
-                    if p.is_file()
-                    and not any(part.startswith(".") for part in p.relative_to(root).parts)
+                    if p.is_file() and _is_document(p.relative_to(root).parts)
                 )
             )
         else:
             missing.append(root)
     return list(dict.fromkeys(files)), missing
+
+
+def _is_document(parts: tuple[str, ...]) -> bool:
+    return parts[0] != LEXICON_FOLDER and not any(part.startswith(".") for part in parts)
 
 
 def display_path(path: Path) -> str:

@@ -30,7 +30,6 @@ class Concept:
     label: str
     terms: frozenset[str]
     weight: float
-    proper_noun: bool = False
     unknown: bool = False  # no document uses the word: the question may be about something else
 
     def covered_by(self, terms: set[str]) -> bool:
@@ -54,23 +53,37 @@ def question_concepts(
         if terms:
             concepts.append(Concept(entry.term, terms, max(idf(t) for t in terms)))
             claimed |= {t for t in content_terms(" ".join(_names_in(question, entry.names)))}
-    proper = set(_proper_nouns(question))
     for word in dict.fromkeys(words(question)):
         terms = frozenset(content_terms(word))
         if not terms or terms <= claimed or terms <= _DOMAIN_WORDS:
             continue
         (term,) = terms
-        concepts.append(
-            Concept(word, terms, idf(term), proper_noun=word in proper, unknown=not known(term))
-        )
+        concepts.append(Concept(word, terms, idf(term), unknown=not known(term)))
     return concepts
 
 
 _NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)"
 _SPAN = rf"\b{_NUMBER}\s+(?:working days?|days?|weeks?|months?|hours?|years?)\b"
 _PERIODIC = r"\b(?:annually|yearly|monthly|weekly|daily|every|at least|within|no later than)\b"
+# An age: "aged 16", "under 18", "until they are 21", "16 and 17-year-olds".
+_AGE = (
+    r"\b(?:aged?|ages|under|over|until|up to|turns?|turning|reach(?:es)?)\s+(?:the age of\s+)?"
+    r"\d{1,2}\b|\b\d{1,2}(?:\s+and\s+\d{1,2})?[- ]year[- ]olds?\b|\b\d{1,2}th birthday\b"
+)
+# How often something happens: "every 6 months", "at least monthly", "twice a year".
+_FREQUENCY = (
+    rf"\b(?:every|each)\s+(?:{_NUMBER}\s+)?(?:working\s+)?(?:days?|weeks?|months?|years?)\b|"
+    r"\b(?:annually|yearly|monthly|weekly|daily|fortnightly|quarterly)\b|\bintervals? of\b|"
+    rf"\b(?:once|twice|{_NUMBER} times)\s+(?:a|an|per|each)\s+(?:day|week|month|year)\b"
+)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = rf"\b(?:{_MONTHS})\b|\b(?:19|20)\d\d\b"
+# A count or an amount, not a year: "10 areas", "1,500 staff", "£42.3m", "five".
+_QUANTITY = (
+    r"£\s?\d|(?<![\d£])(?!(?:19|20)\d\d\b)\d+(?:,\d{3})*(?:\.\d+)?\b|"
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|hundred|"
+    r"thousand|million)\b"
+)
 _PHONE = r"\b0\d{2,4}[ -]?\d{3}[ -]?\d{3,4}\b|\b(?:999|111|101)\b"
 _ROLE = (
     r"\b(?:chairs?|officers?|managers?|directors?|executive|commissioner|workers?|advisers?|"
@@ -92,7 +105,11 @@ class AnswerType:
         return any(m.group(0).lower() not in asked for m in self.looks_like.finditer(sentence))
 
 
+# "when" and "who" ask for a time or a person only where the question begins: in "how did
+# staff describe it when Ofsted visited?" the "when" is a conjunction.
+_OPENS = r"^\W*(?:(?:and|so|but|ok|also|then)\W+)?"
 # Checked in order: the first kind whose question pattern matches is the one wanted.
+# "definition" comes last: "what is the timescale for…" wants a time, not a definition.
 _ANSWER_TYPES = [
     (
         r"\b(?:phone|telephone|mobile)\b|\bnumbers? (?:to|do i|should i) (?:call|ring)\b|"
@@ -100,25 +117,40 @@ _ANSWER_TYPES = [
         AnswerType("phone", re.compile(_PHONE)),
     ),
     (
-        r"\bhow (?:soon|long|quickly|fast|often|frequently)\b|\bby when\b|\btimescales?\b|"
+        r"\bhow (?:often|frequently)\b|\bhow many times (?:a|an|per|each)\b|\bfrequency\b",
+        AnswerType("frequency", re.compile(_FREQUENCY, re.IGNORECASE)),
+    ),
+    (
+        r"\bhow (?:soon|long|quickly|fast)\b|\bby when\b|\btimescales?\b|"
         r"\btime ?limits?\b|\bdeadlines?\b|\bhow many (?:days|weeks|months|hours|years)\b",
         AnswerType("duration", re.compile(f"{_SPAN}|{_PERIODIC}", re.IGNORECASE)),
     ),
     (
-        r"\bwhen (?:did|was|were|will)\b|\bwhat (?:year|date|month)\b|\bsince when\b",
+        rf"{_OPENS}when (?:did|was|were|will)\b|\bwhat (?:year|date|month)\b|\bsince when\b",
         AnswerType("date", re.compile(_DATE, re.IGNORECASE)),
     ),
     (
-        r"\bwhen\b",
+        rf"{_OPENS}when\b",
         AnswerType("time", re.compile(f"{_SPAN}|{_PERIODIC}|{_DATE}", re.IGNORECASE)),
     ),
     (
-        r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion)\b",
-        AnswerType("quantity", re.compile(r"\d|£")),
+        r"\b(?:by|at|from|until|up to) what age\b|\bhow old\b|\bage limit\b",
+        AnswerType("age", re.compile(_AGE, re.IGNORECASE)),
     ),
     (
-        r"^\s*who\b|\bwho (?:is|was|are|were|chairs?|leads?|runs?|decides?)\b",
+        r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion)\b",
+        AnswerType("quantity", re.compile(_QUANTITY, re.IGNORECASE)),
+    ),
+    (
+        rf"{_OPENS}who\b|\bwho (?:is|was|are|were|chairs?|leads?|runs?|decides?)\b",
         AnswerType("person", re.compile(_ROLE)),
+    ),
+    (
+        r"\b(?:mean|means|meaning|stand for|stands for|short for|define|definition|acronym|"
+        r"abbreviation)\b|^\s*(?:what(?:'s| is| are)|whats|wat is|explain)\s+(?:an?\s+|the\s+)?"
+        r"(?:[\w'-]+\s*){1,4}\??\s*$|"
+        r"^\s*what (?:does|do) (?:an?\s+|the\s+)?(?:[\w'-]+\s+){1,3}do\b",
+        AnswerType("definition", re.compile(r"\b(?:is|are|means|stands for|refers to|short)\b")),
     ),
 ]
 _ASKS = [(re.compile(asks, re.IGNORECASE), kind) for asks, kind in _ANSWER_TYPES]
@@ -144,15 +176,3 @@ def coverage(concepts: Iterable[Concept], terms: set[str]) -> float:
 def _names_in(question: str, names: Iterable[str]) -> list[str]:
     lowered = question.lower()
     return [name for name in names if name.lower() in lowered]
-
-
-def _proper_nouns(question: str) -> list[str]:
-    """Capitalised words that do not start a sentence, lower-cased ("Leeds" -> "leeds")."""
-    tokens = question.split()
-    found = []
-    for i, token in enumerate(tokens):
-        word = token.strip("'\"()[],.?!:;")
-        starts_sentence = i == 0 or tokens[i - 1][-1:] in ".!?"
-        if not starts_sentence and re.fullmatch(r"[A-Z][a-z]{2,}", word):
-            found.append(word.lower())
-    return found

@@ -1,28 +1,46 @@
-"""Follow-up questions: "who chairs it?" means nothing without the question before it."""
+"""Follow-ups: "who chairs it?" means nothing without the question before it.
+
+A question that continues an earlier one (it starts "and…", "what about…", or is short and
+points back with "it", "that", "they") is searched with the earlier question's topic: its
+rarest words, most recent question first (historical query expansion, Lin et al. 2020). Only
+the topic travels, not the earlier wording, so "how long…?" then "and who chairs it?" still
+asks who, not how long.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from bot.text import content_terms
+from bot.text import STOPWORDS, content_terms, stem, words
 
 _CONTINUES = re.compile(r"^\s*(?:and|also|but|so|then|what about|how about|what if)\b", re.I)
 _REFERS_BACK = re.compile(
     r"\b(?:it|its|that|this|they|them|their|those|these|there|he|she|his|her|one)\b", re.I
 )
 _SHORT = 3  # content words: a question this short leans on the one before
+TOPIC_WORDS = 3  # rare words carried over from earlier questions
 
 
 def is_follow_up(question: str) -> bool:
-    """Does the question continue the previous one rather than stand alone?"""
+    """Does the question continue an earlier one rather than stand alone?"""
     if _CONTINUES.search(question):
         return True
     return bool(_REFERS_BACK.search(question)) and len(content_terms(question)) <= _SHORT
 
 
-def contextualise(question: str, history: Sequence[str]) -> str:
-    """The text to search with: the question, joined to the last one if it follows on."""
-    if history and is_follow_up(question):
-        return f"{history[-1]} {question}"
-    return question
+def with_topic(question: str, earlier: Sequence[str], idf: Callable[[str], float]) -> str:
+    """The question, followed by the rarest words of the earlier ones if it follows on."""
+    if not earlier or not is_follow_up(question):
+        return question
+    asked = set(content_terms(question))
+    carried: list[str] = []
+    for text in reversed(earlier):
+        candidates = [
+            w for w in dict.fromkeys(words(text)) if w not in STOPWORDS and stem(w) not in asked
+        ]
+        candidates.sort(key=lambda w: -idf(stem(w)))
+        carried += [w for w in candidates if w not in carried][: TOPIC_WORDS - len(carried)]
+        if len(carried) >= TOPIC_WORDS:
+            break
+    return f"{question} ({' '.join(carried)})" if carried else question

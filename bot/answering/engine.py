@@ -13,36 +13,45 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from langchain_core.language_models import BaseChatModel
 
-from bot.answering.concepts import Concept, answer_type, coverage, question_concepts
-from bot.answering.conversation import contextualise
-from bot.answering.extractive import Extract, ExtractiveAnswerer
+from bot.answering.citations import cite, cite_in_answer, source_number, stale_notices, used_chunk
+from bot.answering.concepts import answer_type, question_concepts
+from bot.answering.confidence import Calibrator, OffTopic, gather_evidence
+from bot.answering.conversation import with_topic
+from bot.answering.extractive import MAX_SENTENCES, Extract, Sentence, extract
 from bot.answering.llm import synthesise
-from bot.answering.models import Answer, Source, UsedChunk
+from bot.answering.models import Answer
+from bot.answering.question_parts import question_parts
 from bot.answering.signposts import (
     CALL_999,
     EMERGENCY_QUERY,
     WHO_TO_ASK_QUERY,
+    AskRoutes,
     Signpost,
+    ask_routes,
     emergency_routes,
-    who_to_ask,
 )
-from bot.documents import Chunk
-from bot.index import KnowledgeIndex
-from bot.retrieval.informal import spell_out
+from bot.index import KnowledgeIndex, Snapshot
+from bot.lexicons import Lexicons
+from bot.retrieval.lexicon import QueryLexicon, load_query_lexicon
 from bot.retrieval.retriever import Mode, RetrievalResult, Retriever
 from bot.safety.personal_data import redact_personal_data
 from bot.safety.risk_lexicon import load_risk_lexicon
 from bot.safety.urgency import UrgencyAssessment, UrgencyDetector
+from bot.sentences import states_a_gap
 from bot.settings import Settings
-from bot.text import content_terms
 
 log = logging.getLogger(__name__)
 
 NOT_COVERED = "The BCFT knowledge base does not cover this, so I will not guess."
+KNOWN_GAP = "The BCFT knowledge base says this is not in the public record it was written from:"
+PART_NOT_COVERED = "The knowledge base does not cover the {ordinal} part of your question."
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
+PART_SENTENCES = 2  # sentences per part when a message asks two or more things
 ASK_MANAGER = "Please ask your team manager."
 ACT_ON_ROUTE = "Act on the emergency route above first."
 EMPTY = (
@@ -50,6 +59,30 @@ EMPTY = (
     "“When must an initial child protection conference be held?”"
 )
 _PLACEHOLDER = re.compile(r"\[[a-zA-Z ]+ removed\]")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One question of a message, with what answering it found."""
+
+    question: str
+    retrieval: RetrievalResult
+    chosen: Extract
+    evidence: dict[str, float]
+    in_scope: float  # P(the knowledge base covers it): decides whether to answer
+    confidence: float  # P(the chosen answer is right): what the answer reports
+
+    def outcome(self, threshold: float) -> str:
+        """Known "gap" (the knowledge base says it does not hold this), else "answered" when
+        the question is likely in scope, else "refused"."""
+        lead = max(self.chosen.sentences, key=lambda s: s.score, default=None)
+        if lead is not None and states_a_gap(lead.text) and self.evidence["lead_coverage"] > 0:
+            return "gap"
+        return "answered" if lead is not None and self.in_scope > threshold else "refused"
+
+
+def _cited(sentences: list[Sentence], answer: Answer, today: date) -> str:
+    return cite([(s.text, s.passage.chunk) for s in sentences], answer.sources, today)
 
 
 class AnswerEngine:
@@ -61,6 +94,8 @@ class AnswerEngine:
         settings: Settings,
         *,
         urgency: UrgencyDetector | None = None,
+        calibrator: Calibrator | None = None,
+        lexicon: QueryLexicon | None = None,
         chat_model: BaseChatModel | None = None,
     ) -> None:
         self.index = index
@@ -68,13 +103,29 @@ class AnswerEngine:
         self.urgency = urgency or UrgencyDetector(
             load_risk_lexicon(settings.lexicon_path), index.embedder
         )
+        self.calibrator = calibrator or Calibrator.load()
+        self.off_topic = OffTopic(index.embedder)
         self.chat_model = chat_model
+        self.lexicon = lexicon or load_query_lexicon(settings.lexicon_path)
         self.retriever = Retriever(
-            index, settings.retrieval_candidates, settings.max_chunks_per_document
+            index, settings.retrieval_candidates, settings.max_chunks_per_document, self.lexicon
         )
-        self.extractive = ExtractiveAnswerer(index.embedder)
-        self._signposts: tuple[str, list[Signpost], Signpost | None] | None = None
+        self._signposts: tuple[str, list[Signpost], AskRoutes] | None = None
         self._lock = threading.Lock()
+
+    def use_lexicons(self, lexicons: Lexicons) -> None:
+        """Take new word lists (a practice lead changed them) without a restart."""
+        urgency = UrgencyDetector(lexicons.risks, self.index.embedder)
+        urgency.warm_up()
+        self.urgency = urgency
+        self.lexicon = lexicons.terms
+        self.retriever.use_lexicon(lexicons.terms)
+
+    @property
+    def refusal_threshold(self) -> float:
+        """Questions at or below this P(in scope) are not answered (MIN_IN_SCOPE overrides)."""
+        override = self.settings.min_in_scope
+        return self.calibrator.threshold if override is None else override
 
     def assess_urgency(self, message: str) -> UrgencyAssessment:
         """Is a child at immediate risk? Callers ask this before anything else."""
@@ -129,7 +180,7 @@ class AnswerEngine:
             answer.refused, answer.reason = True, "too_long"
         else:
             self._answer(answer, redacted, history, k, category, mode, today)
-        answer.notices += _stale_notices(answer.sources)
+        answer.notices += stale_notices(answer.sources)
         return answer
 
     # -- the answer itself ---------------------------------------------------------------
@@ -144,26 +195,108 @@ class AnswerEngine:
         mode: Mode,
         today: date,
     ) -> None:
-        query = spell_out(contextualise(_PLACEHOLDER.sub(" ", question), history))
+        snapshot = self.index.snapshot()  # one generation for the whole question
+        message = self._as_documents_write(question)
+        earlier = [self._as_documents_write(h) for h in history]
+        asked = question_parts(message)
+        if len(asked) == 1:
+            # One question: search with the whole message, whose situation says what it is
+            # about; the question itself says what kind of answer is wanted.
+            searches = [(with_topic(message, earlier, snapshot.keyword.idf), asked[0])]
+        else:
+            searches = []
+            for text in asked:
+                searches.append((with_topic(text, earlier, snapshot.keyword.idf), text))
+                earlier.append(text)
+        budget = MAX_SENTENCES if len(searches) == 1 else PART_SENTENCES
+        parts = [
+            self._answer_part(
+                search, asks, budget, k or self.settings.retrieval_k, category, mode, snapshot
+            )
+            for search, asks in searches
+        ]
+        before = len(answer.sources)  # the emergency route's sources keep their numbers
+        self._compose(answer, parts, today)
+        if self.chat_model is not None and len(parts) == 1 and answer.reason == "answered":
+            self._synthesise(answer, parts[0].question, parts[0].retrieval, today, keep=before)
+
+    def _as_documents_write(self, text: str) -> str:
+        """Shorthand spelled out and misspellings corrected, personal-data markers removed."""
+        spelled = self.lexicon.spell_out(_PLACEHOLDER.sub(" ", text))
+        return self.retriever.speller.correct(spelled)
+
+    def _answer_part(
+        self,
+        question: str,
+        asks: str,
+        budget: int,
+        k: int,
+        category: str | None,
+        mode: Mode,
+        snapshot: Snapshot,
+    ) -> _Part:
+        """Retrieve, choose sentences and weigh the evidence for one question; `asks` is the
+        question itself, without a situation told before it."""
         retrieval = self.retriever.retrieve(
-            query, k or self.settings.retrieval_k, category=category, mode=mode
+            question, k, category=category, mode=mode, snapshot=snapshot
         )
-        keyword = self.index.keyword_index()
-        concepts = question_concepts(query, self.retriever.glossary, keyword.idf, keyword.knows)
-        extract = self.extractive.extract(retrieval, query, concepts, answer_type(query))
-        found = [_used(r.chunk, r.score, r.dense, r.keyword) for r in retrieval.chunks]
-        ids = {used.chunk_id for used in found}
-        answer.retrieved = found + [u for u in answer.retrieved if u.chunk_id not in ids]
-        answer.confidence = round(confidence(retrieval, extract, concepts), 3)
-        if not extract.sentences or answer.confidence < self.settings.min_confidence:
-            answer.withheld_answer = " ".join(s.text for s in extract.sentences)
-            self._refuse(answer, today)
+        keyword = snapshot.keyword
+        concepts = question_concepts(question, self.retriever.glossary, keyword.idf, keyword.knows)
+        wanted = answer_type(asks)
+        chosen = extract(retrieval, question, concepts, wanted, budget)
+        evidence = gather_evidence(
+            retrieval,
+            chosen,
+            concepts,
+            wanted,
+            question,
+            self.off_topic.closeness(retrieval.vector),
+        )
+        in_scope, right = self.calibrator.probabilities(evidence)
+        return _Part(question, retrieval, chosen, evidence, in_scope, right)
+
+    def _compose(self, answer: Answer, parts: list[_Part], today: date) -> None:
+        """One answer from the parts: each answered, stated as a known gap, or said missing."""
+        for part in parts:
+            known = {used.chunk_id for used in answer.retrieved}
+            answer.retrieved += [
+                used_chunk(r.chunk, r.score, r.dense, r.keyword)
+                for r in part.retrieval.chunks
+                if r.chunk.chunk_id not in known
+            ]
+        outcomes = [part.outcome(self.refusal_threshold) for part in parts]
+        answered = [p for p, o in zip(parts, outcomes, strict=True) if o == "answered"]
+        reported = (
+            min(answered, key=lambda p: p.confidence)
+            if answered
+            else max(parts, key=lambda p: p.confidence)
+        )
+        answer.confidence = round(reported.confidence, 3)
+        answer.in_scope = round(reported.in_scope, 3)
+        answer.evidence = {name: round(value, 4) for name, value in reported.evidence.items()}
+        if set(outcomes) == {"refused"}:
+            answer.withheld_answer = " ".join(s.text for p in parts for s in p.chosen.sentences)
+            answer.refused, answer.reason = True, "not_covered"
+            opening = ACT_ON_ROUTE if answer.urgent else NOT_COVERED
+            answer.answer = f"{opening} {self._ask(answer, parts[0].retrieval, today)}"
             return
-        before = len(answer.sources)
-        cited = [(s.text, s.passage.chunk) for s in extract.sentences]
-        answer.answer = _cite(cited, answer.sources, today)
-        if self.chat_model is not None:
-            self._synthesise(answer, query, retrieval, today, keep=before)
+        pieces: list[str] = []
+        quoted: set[str] = set()
+        for number, (part, outcome) in enumerate(zip(parts, outcomes, strict=True), start=1):
+            sentences = [s for s in part.chosen.sentences if s.text not in quoted]
+            quoted |= {s.text for s in sentences}
+            if outcome == "answered":
+                pieces.append(_cited(sentences, answer, today))
+            elif outcome == "gap":
+                said = _cited([s for s in sentences if states_a_gap(s.text)], answer, today)
+                pieces.append(f"{KNOWN_GAP} {said}")
+            else:
+                pieces.append(PART_NOT_COVERED.format(ordinal=_ORDINALS.get(number, "next")))
+        missing = next((p for p, o in zip(parts, outcomes, strict=True) if o != "answered"), None)
+        if missing is not None:
+            pieces.append(self._ask(answer, missing.retrieval, today))
+        answer.reason = "answered" if answered else "known_gap"
+        answer.answer = " ".join(piece for piece in pieces if piece)
 
     def _synthesise(
         self, answer: Answer, question: str, retrieval: RetrievalResult, today: date, keep: int
@@ -172,132 +305,45 @@ class AnswerEngine:
         text = synthesise(self.chat_model, question, retrieval.chunks)
         if text is None:
             return
-        sources = answer.sources[:keep]  # the emergency route's sources keep their numbers
+        sources = answer.sources[:keep]
         renumber = {
-            n: _source_number(retrieval.chunks[n - 1].chunk, sources, today)
+            n: source_number(retrieval.chunks[n - 1].chunk, sources, today)
             for n in sorted({int(n) for n in re.findall(r"\[(\d+)\]", text)})
         }
         answer.answer = re.sub(r"\[(\d+)\]", lambda m: f"[{renumber[int(m.group(1))]}]", text)
         answer.sources[:] = sources
         answer.mode = "llm"
 
-    def _refuse(self, answer: Answer, today: date) -> None:
-        answer.refused, answer.reason = True, "not_covered"
-        _, ask = self._signposts_for_generation()
-        opening = ACT_ON_ROUTE if answer.urgent else NOT_COVERED
+    def _ask(self, answer: Answer, retrieval: RetrievalResult, today: date) -> str:
+        """Who to ask about this question, cited from the contacts documents."""
+        _, routes = self._signposts_for_generation()
+        ask = routes.best_for(retrieval.vector)
         if ask is None:
-            answer.answer = f"{opening} {ASK_MANAGER}"
-        else:
-            answer.answer = f"{opening} {_cite_signpost(answer, ask, today)}"
+            return ASK_MANAGER
+        return cite_in_answer(answer, ask.text, ask.chunk, today)
 
     def _add_emergency_route(self, answer: Answer, today: date) -> None:
         routes, _ = self._signposts_for_generation()
-        answer.emergency = [CALL_999] + [_cite_signpost(answer, r, today) for r in routes]
+        answer.emergency = [CALL_999] + [
+            cite_in_answer(answer, r.text, r.chunk, today) for r in routes
+        ]
 
-    def _signposts_for_generation(self) -> tuple[list[Signpost], Signpost | None]:
-        """Emergency routes and who-to-ask, worked out once per version of the index."""
-        generation = self.index.generation
+    def _signposts_for_generation(self) -> tuple[list[Signpost], AskRoutes]:
+        """Emergency routes and who-to-ask lines, worked out once per version of the index."""
+        snapshot = self.index.snapshot()
         with self._lock:
-            if self._signposts is None or self._signposts[0] != generation:
-                urgent = self.retriever.retrieve(EMERGENCY_QUERY, 4, category="contacts")
-                ask = self.retriever.retrieve(WHO_TO_ASK_QUERY, 4, category="contacts")
+            if self._signposts is None or self._signposts[0] != snapshot.generation:
+                urgent = self.retriever.retrieve(
+                    EMERGENCY_QUERY, 4, category="contacts", snapshot=snapshot
+                )
+                contacts = {c.chunk_id: c for c in self.index.chunks(category="contacts")}
                 self._signposts = (
-                    generation,
+                    snapshot.generation,
                     emergency_routes([r.chunk for r in urgent.chunks]),
-                    who_to_ask(ask, self.index.embedder),
+                    ask_routes(
+                        snapshot.sentences,
+                        contacts,
+                        self.index.embedder.embed([WHO_TO_ASK_QUERY])[0],
+                    ),
                 )
             return self._signposts[1], self._signposts[2]
-
-
-# Confidence is scaled down for each sign that the answer is about something else.
-UNCOVERED_NAME = 0.6  # a name the question uses ("… in Leeds?") that the answer never mentions
-UNKNOWN_WORD = 0.85  # per word (at most two) that no document uses at all ("pension")
-
-
-def confidence(retrieval: RetrievalResult, extract: Extract, concepts: list[Concept]) -> float:
-    """How sure we are that the chosen text answers the question, from 0 to 1.
-
-    Combines how close the best passage is in meaning, how close the best sentence is, and
-    how much of what is specific about the question the answer's passages state; then
-    discounts a name the answer never mentions and words the knowledge base never uses.
-    """
-    if not extract.sentences:
-        return 0.0
-    passage = max((r.dense or 0.0) for r in retrieval.chunks)
-    stated: set[str] = set()
-    for sentence in extract.sentences:
-        chunk = sentence.passage.chunk
-        stated |= set(content_terms(f"{sentence.text} {chunk.info.title} {chunk.section}"))
-    covered = coverage(concepts, stated)
-    score = 0.35 * passage + 0.35 * extract.best_meaning + 0.30 * covered
-    if any(c.proper_noun and not c.covered_by(stated) for c in concepts):
-        score *= UNCOVERED_NAME
-    score *= UNKNOWN_WORD ** min(2, sum(c.unknown for c in concepts))
-    return max(0.0, min(1.0, score))
-
-
-def _cite(sentences: list[tuple[str, Chunk]], sources: list[Source], today: date) -> str:
-    """Join sentences, each followed by the number of its source (added to `sources`)."""
-    return " ".join(
-        _with_marker(text, _source_number(chunk, sources, today)) for text, chunk in sentences
-    )
-
-
-def _cite_signpost(answer: Answer, signpost: Signpost, today: date) -> str:
-    """Cite a contacts sentence, listing its chunk among those the answer drew on."""
-    if all(used.chunk_id != signpost.chunk.chunk_id for used in answer.retrieved):
-        answer.retrieved.append(_used(signpost.chunk, 0.0, None, None))
-    return _cite([(signpost.text, signpost.chunk)], answer.sources, today)
-
-
-def _source_number(chunk: Chunk, sources: list[Source], today: date) -> int:
-    """The number of the source for this chunk's document and section, added if new."""
-    info = chunk.info
-    for source in sources:
-        if (source.doc_id, source.section) == (info.doc_id, chunk.section):
-            return source.n
-    sources.append(
-        Source(
-            n=len(sources) + 1,
-            doc_id=info.doc_id,
-            title=info.title,
-            section=chunk.section,
-            url=info.url,
-            last_reviewed=info.last_reviewed.isoformat() if info.last_reviewed else None,
-            review_due=info.review_due.isoformat() if info.review_due else None,
-            stale=info.is_stale(today),
-        )
-    )
-    return len(sources)
-
-
-def _with_marker(sentence: str, n: int) -> str:
-    if sentence[-1:] in ".!?":
-        return f"{sentence[:-1]} [{n}]{sentence[-1]}"
-    return f"{sentence} [{n}]."
-
-
-def _stale_notices(sources: list[Source]) -> list[str]:
-    seen: set[str] = set()
-    notices = []
-    for source in sources:
-        if source.stale and source.doc_id not in seen:
-            seen.add(source.doc_id)
-            notices.append(
-                f"Source [{source.n}] “{source.title}” was due for review on {source.review_due};"
-                " check that it is still current before relying on it."
-            )
-    return notices
-
-
-def _used(chunk: Chunk, score: float, dense: float | None, keyword: float | None) -> UsedChunk:
-    return UsedChunk(
-        chunk_id=chunk.chunk_id,
-        doc_id=chunk.doc_id,
-        title=chunk.info.title,
-        section=chunk.section,
-        text=chunk.text,
-        score=round(score, 5),
-        dense_score=None if dense is None else round(dense, 4),
-        keyword_score=None if keyword is None else round(keyword, 4),
-    )

@@ -9,17 +9,13 @@ kind of answer asked for (a time for "when…?", a number for "how many…?", a 
 
 from __future__ import annotations
 
-import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from bot.answering.concepts import AnswerType, Concept, coverage
-from bot.embedding import Embedder
 from bot.retrieval.retriever import RetrievalResult, Retrieved
-from bot.text import content_terms, split_sentences
+from bot.text import content_terms
 
 # How much each signal counts towards a sentence's score.
 W_MEANING, W_PASSAGE, W_WORDS, W_CONTEXT, W_TYPE = 0.40, 0.30, 0.20, 0.10, 0.08
@@ -28,20 +24,6 @@ KEEP_RATIO = 0.80  # a further sentence must score at least this share of the be
 NEIGHBOUR_RATIO = 0.70  # … or this share, if it is next to a chosen sentence in its passage
 REDUNDANT = 0.90  # cosine above which two sentences say the same thing
 MIN_NEW_WORDS = 0.4  # a further sentence must bring at least this share of new content words
-
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MARKUP = re.compile(r"[*_`]{1,3}")
-# Sentences about the document itself ("This guide explains…") tell a reader nothing.
-_ABOUT_THE_DOCUMENT = re.compile(
-    r"^(?:this|the) (?:document|guide|page|note|section|summary)\b|^it (?:covers|explains|"
-    r"sets out|lists|describes|brings together)\b|^this is the (?:first )?(?:page|guide)\b",
-    re.IGNORECASE,
-)
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules|above)\b|"
-    r"\b(?:system prompt|you are now|as an ai|act as)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -65,110 +47,80 @@ class Extract:
     coverage: float
 
 
-def clean_sentence(text: str) -> str:
-    """Plain text for quoting: no Markdown links, emphasis or stray whitespace."""
-    return " ".join(_MARKUP.sub("", _LINK.sub(r"\1", text)).split())
-
-
-def looks_like_instruction(text: str) -> bool:
-    """Text addressed to a model rather than a reader; treated as data and never quoted."""
-    return bool(_INSTRUCTION.search(text))
-
-
-class ExtractiveAnswerer:
-    """Chooses 1-4 sentences from the retrieved passages."""
-
-    def __init__(self, embedder: Embedder, cache_size: int = 20_000) -> None:
-        self.embedder = embedder
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
-
-    def extract(
-        self,
-        retrieval: RetrievalResult,
-        question: str,
-        concepts: list[Concept],
-        wanted: AnswerType | None,
-    ) -> Extract:
-        """The sentences that best answer `question`, and how well they do."""
-        candidates = self._candidates(retrieval, question, concepts, wanted)
-        if not candidates:
-            return Extract([], 0.0, 0.0)
-        chosen = _choose(candidates, self._vectors([c.text for c in candidates]))
-        covered = set()
-        for sentence in chosen:
-            covered |= set(content_terms(sentence.text))
-        return Extract(
-            sentences=_reading_order(chosen),
-            best_meaning=max(c.meaning for c in candidates),
-            coverage=coverage(concepts, covered),
-        )
-
-    def _candidates(
-        self,
-        retrieval: RetrievalResult,
-        question: str,
-        concepts: list[Concept],
-        wanted: AnswerType | None,
-    ) -> list[Sentence]:
-        raw: list[tuple[str, Retrieved, int]] = []
-        for passage in retrieval.chunks:
-            for position, sentence in enumerate(split_sentences(passage.chunk.text)):
-                text = clean_sentence(sentence)
-                if _quotable(text):
-                    raw.append((text, passage, position))
-        if not raw:
-            return []
-        vectors = self._vectors([text for text, _, _ in raw])
-        meaning = vectors @ retrieval.vector
-        candidates = []
-        for (text, passage, position), similarity in zip(raw, meaning, strict=True):
-            own = set(content_terms(text))
-            header = set(content_terms(f"{passage.chunk.info.title} {passage.chunk.section}"))
-            said = coverage(concepts, own)
-            context = coverage(concepts, own | header)
-            score = (
-                W_MEANING * float(similarity)
-                + W_PASSAGE * (passage.dense or 0.0)
-                + W_WORDS * said
-                + W_CONTEXT * context
-                + (W_TYPE if wanted is not None and wanted.fits(text, question) else 0.0)
-            )
-            candidates.append(Sentence(text, passage, position, float(similarity), said, score))
-        return candidates
-
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        """Embeddings, cached: the same sentences come back for related questions."""
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            fresh = self.embedder.embed(missing)
-            with self._lock:
-                for text, vector in zip(missing, fresh, strict=True):
-                    self._cache[text] = vector
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            return np.stack([self._cache[t] for t in texts])
-
-
-def _quotable(text: str) -> bool:
-    return (
-        len(text.split()) >= 4
-        and not text.lower().startswith(("also called:", "also known as:", "see also"))
-        and not looks_like_instruction(text)
-        and not _ABOUT_THE_DOCUMENT.search(text)
+def extract(
+    retrieval: RetrievalResult,
+    question: str,
+    concepts: list[Concept],
+    wanted: AnswerType | None,
+    budget: int = MAX_SENTENCES,
+) -> Extract:
+    """At most `budget` sentences of the retrieved passages that best answer `question`."""
+    candidates, vectors = _candidates(retrieval, question, concepts, wanted)
+    if not candidates:
+        return Extract([], 0.0, 0.0)
+    chosen = _choose(candidates, vectors, budget)
+    covered = set()
+    for sentence in chosen:
+        covered |= set(content_terms(sentence.text))
+    return Extract(
+        sentences=_reading_order(chosen),
+        best_meaning=max(c.meaning for c in candidates),
+        coverage=coverage(concepts, covered),
     )
 
 
-def _choose(candidates: list[Sentence], vectors: np.ndarray) -> list[Sentence]:
+def _candidates(
+    retrieval: RetrievalResult,
+    question: str,
+    concepts: list[Concept],
+    wanted: AnswerType | None,
+) -> tuple[list[Sentence], np.ndarray]:
+    """Every quotable sentence of the passages, scored, with its stored vector."""
+    index = retrieval.snapshot.sentences
+    rows: list[tuple[int, Retrieved, int]] = []
+    for passage in retrieval.chunks:
+        seen: set[str] = set()  # neighbouring chunks repeat the sentences they overlap on
+        for chunk_id in passage.chunk_ids:
+            for row in index.rows_of(chunk_id):
+                text = index.texts[row]
+                if text not in seen:
+                    seen.add(text)
+                    rows.append((row, passage, len(seen) - 1))
+    definition = wanted is not None and wanted.name == "definition"
+    rows = [
+        (row, passage, position)
+        for row, passage, position in rows
+        if index.quotable[row] and (definition or passage.chunk.info.category != "glossary")
+    ]
+    if not rows:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    vectors = index.vectors[[row for row, _, _ in rows]]
+    meaning = vectors @ retrieval.vector
+    candidates = []
+    for (row, passage, position), similarity in zip(rows, meaning, strict=True):
+        text = index.texts[row]
+        own = set(content_terms(text))
+        header = set(content_terms(f"{passage.chunk.info.title} {passage.chunk.section}"))
+        said = coverage(concepts, own)
+        context = coverage(concepts, own | header)
+        score = (
+            W_MEANING * float(similarity)
+            + W_PASSAGE * (passage.dense or 0.0)
+            + W_WORDS * said
+            + W_CONTEXT * context
+            + (W_TYPE if wanted is not None and wanted.fits(text, question) else 0.0)
+        )
+        candidates.append(Sentence(text, passage, position, float(similarity), said, score))
+    return candidates, vectors
+
+
+def _choose(candidates: list[Sentence], vectors: np.ndarray, budget: int) -> list[Sentence]:
     """The best sentence, then the next best that add something and score nearly as well."""
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
     best = candidates[order[0]]
     chosen = [order[0]]
     for i in order[1:]:
-        if len(chosen) == MAX_SENTENCES:
+        if len(chosen) == budget:
             break
         candidate = candidates[i]
         follows = any(

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Reason = Literal["answered", "not_covered", "empty", "too_long"]
+Reason = Literal["answered", "known_gap", "not_covered", "empty", "too_long"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class Answer:
     question: str
     answer: str
     sources: list[Source] = field(default_factory=list)
-    confidence: float = 0.0
+    confidence: float = 0.0  # P(the answer states what was asked), calibrated
+    in_scope: float = 0.0  # P(the knowledge base covers the question); answered above a threshold
     refused: bool = False
     urgent: bool = False
     urgent_signals: list[str] = field(default_factory=list)  # why it was judged urgent
@@ -54,6 +55,7 @@ class Answer:
     notices: list[str] = field(default_factory=list)
     reason: Reason = "answered"
     withheld_answer: str = ""  # what it would have said when not confident enough (for trainers)
+    evidence: dict[str, float] = field(default_factory=dict)  # what the confidence rests on
     mode: Literal["extractive", "llm"] = "extractive"
     ref: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot.answering.confidence import Calibrator
 from bot.answering.signposts import CALL_999
 from bot.index import IndexMismatchError, KnowledgeIndex, open_index
 from bot.index_lock import IndexBusyError
@@ -31,13 +32,18 @@ def index_or_exit(settings: Settings) -> Iterator[KnowledgeIndex]:
 
 
 @contextmanager
-def services_or_exit(settings: Settings, question: str | None = None) -> Iterator[Services]:
+def services_or_exit(
+    settings: Settings, question: str | None = None, calibrator: Calibrator | None = None
+) -> Iterator[Services]:
     """Index, engine and store for one command, with the same readable failures.
 
     If they cannot be opened and `question` describes a child at immediate risk, the 999
     line is printed before the error: the emergency route needs no index.
     """
-    with _readable_index_errors(settings, question), open_services(settings) as services:
+    with (
+        _readable_index_errors(settings, question),
+        open_services(settings, calibrator) as services,
+    ):
         yield services
 
 
@@ -45,7 +51,7 @@ def services_or_exit(settings: Settings, question: str | None = None) -> Iterato
 def _readable_index_errors(settings: Settings, question: str | None = None) -> Iterator[None]:
     try:
         yield
-    except (IndexBusyError, IndexMismatchError, LexiconError) as error:
+    except (IndexBusyError, IndexMismatchError) as error:
         if question is not None and _urgent_by_words(settings, question):
             console.print(f"[bold red]{CALL_999}[/bold red]")
         errors.print(f"[red]Cannot use the index:[/red] {error}")

@@ -30,10 +30,12 @@ def ingest(
 
 def ingest_paths(settings: Settings, paths: list[Path], rebuild: bool = False) -> IngestReport:
     """Run an ingest with a progress bar and print its summary."""
+    from bot.lexicons import check_lexicon_folders
     from ingest.pipeline import run_ingest
 
     with index_or_exit(settings) as index, progress_bar("Indexing") as progress:
         report = run_ingest(paths, index, rebuild=rebuild, progress=progress)
+    check_lexicon_folders(paths, report)
     print_ingest_report(report)
     return report
 

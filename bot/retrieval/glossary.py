@@ -91,11 +91,12 @@ def _case_sensitive(name: str) -> bool:
     letters = name.replace(" ", "")
     lowered = name.lower()
     return letters.isupper() and (
-        len(letters) <= 2 or lowered in STOPWORDS or lowered in _english_words()
+        len(letters) <= 2 or lowered in STOPWORDS or lowered in english_words()
     )
 
 
 @lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
+def english_words() -> frozenset[str]:
+    """Common English words (lower case), from the list shipped beside this module."""
     text = (Path(__file__).with_name("english_words.txt")).read_text(encoding="utf-8")
     return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))

@@ -10,12 +10,20 @@ from typing import Literal
 import numpy as np
 
 from bot.documents import Chunk
-from bot.index import Hit, KnowledgeIndex
+from bot.index import Hit, KnowledgeIndex, Snapshot
 from bot.retrieval.glossary import Glossary
+from bot.retrieval.lexicon import EMPTY, QueryLexicon
+from bot.retrieval.spelling import SpellingCorrector
 
 Mode = Literal["hybrid", "dense", "keyword"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "keyword")
 RRF_K = 60
+# The chunks of the SENTENCE_HITS sentences closest to the question form a third ranking,
+# weighted SENTENCE_WEIGHT against 1 for the chunk rankings: a tie-breaker, because it
+# measures meaning as chunk search does. Both chosen on the shipped set (answer in top 5
+# 0.928 -> 0.953 with exact pass unchanged; 40 hits or weight 1 made it worse).
+SENTENCE_HITS = 10
+SENTENCE_WEIGHT = 0.3
 _MIN_OVERLAP = 20
 
 
@@ -27,6 +35,12 @@ class Retrieved:
     score: float  # reciprocal rank fusion
     dense: float | None = None  # cosine similarity to the question
     keyword: float | None = None  # BM25, when the keyword retriever found it
+    merged: tuple[str, ...] = ()  # the chunks joined into this passage (when neighbours)
+
+    @property
+    def chunk_ids(self) -> tuple[str, ...]:
+        """Every chunk this passage is made of, in reading order."""
+        return self.merged or (self.chunk.chunk_id,)
 
 
 @dataclass(frozen=True)
@@ -35,14 +49,18 @@ class RetrievalResult:
     expanded_query: str
     vector: np.ndarray
     chunks: list[Retrieved]
+    snapshot: Snapshot  # the generation the passages' sentences come from
+    agreement: bool = False  # meaning and keyword searches share a passage in their top 5
 
 
-def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
-    """Sum of 1 / (k + rank) over the rankings each id appears in (ranks start at 1)."""
+def reciprocal_rank_fusion(
+    rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None = None
+) -> dict[str, float]:
+    """Sum of weight / (k + rank) over the rankings each id appears in (ranks start at 1)."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return scores
 
 
@@ -50,45 +68,89 @@ class Retriever:
     """Finds the chunks that best answer a question."""
 
     def __init__(
-        self, index: KnowledgeIndex, candidates: int = 40, max_per_document: int = 2
+        self,
+        index: KnowledgeIndex,
+        candidates: int = 40,
+        max_per_document: int = 2,
+        lexicon: QueryLexicon = EMPTY,
     ) -> None:
         self.index = index
         self.candidates = candidates
         self.max_per_document = max_per_document
-        self._glossary: tuple[str, Glossary] | None = None
+        self.lexicon = lexicon
+        self._derived: tuple[str, Glossary, SpellingCorrector] | None = None
         self._lock = threading.Lock()
+
+    def use_lexicon(self, lexicon: QueryLexicon) -> None:
+        with self._lock:
+            self.lexicon = lexicon
+            self._derived = None
 
     @property
     def glossary(self) -> Glossary:
-        """The glossary of the current index generation (re-read when the index changes)."""
-        generation = self.index.generation
+        """The glossary documents' terms and the lexicon's synonyms, for this generation."""
+        return self._for_generation()[0]
+
+    @property
+    def speller(self) -> SpellingCorrector:
+        """Spelling correction to the words of this generation of the knowledge base."""
+        return self._for_generation()[1]
+
+    def _for_generation(self) -> tuple[Glossary, SpellingCorrector]:
+        snapshot = self.index.snapshot()
         with self._lock:
-            if self._glossary is None or self._glossary[0] != generation:
-                chunks = (c for c in self.index.chunks() if c.info.category == "glossary")
-                self._glossary = (generation, Glossary.from_chunks(chunks))
-            return self._glossary[1]
+            if self._derived is None or self._derived[0] != snapshot.generation:
+                chunks = self.index.chunks(category="glossary")
+                glossary = Glossary(
+                    [*Glossary.from_chunks(chunks).entries, *self.lexicon.entries()]
+                )
+                names = [name for entry in glossary.entries for name in entry.names]
+                speller = SpellingCorrector.from_texts([*snapshot.sentences.texts, *names])
+                self._derived = (snapshot.generation, glossary, speller)
+            return self._derived[1], self._derived[2]
 
     def retrieve(
-        self, query: str, k: int, category: str | None = None, mode: Mode = "hybrid"
+        self,
+        query: str,
+        k: int,
+        category: str | None = None,
+        mode: Mode = "hybrid",
+        snapshot: Snapshot | None = None,
     ) -> RetrievalResult:
-        """The k best chunks for `query`, at most a few per document, neighbours merged."""
+        """The k best chunks for `query`, at most a few per document, neighbours merged.
+
+        Three rankings are fused: chunks by meaning (Chroma), chunks by keywords (BM25), and
+        the chunks of the sentences closest in meaning, which finds a single fact that its
+        passage as a whole does not resemble.
+        """
+        snapshot = snapshot or self.index.snapshot()
         expanded = self.glossary.expand(query)
         vector = self.index.embedder.embed([expanded])[0]
         dense: list[Hit] = []
         keyword: list[Hit] = []
+        by_sentence: list[str] = []
         if mode in ("hybrid", "dense"):
             dense = self.index.dense_search(vector, self.candidates, category)
+            by_sentence = _chunks_of_best_sentences(snapshot, vector, SENTENCE_HITS, category)
         if mode in ("hybrid", "keyword"):
             keyword = self.index.keyword_search(expanded, self.candidates, category)
+        rankings = [
+            ([h.chunk.chunk_id for h in dense], 1.0),
+            ([h.chunk.chunk_id for h in keyword], 1.0),
+            (by_sentence, SENTENCE_WEIGHT),
+        ]
+        rankings = [(ranking, weight) for ranking, weight in rankings if ranking]
         fused = reciprocal_rank_fusion(
-            [[h.chunk.chunk_id for h in hits] for hits in (dense, keyword) if hits]
+            [ranking for ranking, _ in rankings], weights=[weight for _, weight in rankings]
         )
         found = {h.chunk.chunk_id: h.chunk for h in (*dense, *keyword)}
+        found |= self.index.get_chunks([i for i in by_sentence if i not in found])
         dense_scores = {h.chunk.chunk_id: h.score for h in dense}
         keyword_scores = {h.chunk.chunk_id: h.score for h in keyword}
         ranked = [
             Retrieved(found[i], score, dense_scores.get(i), keyword_scores.get(i))
             for i, score in sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+            if i in found
         ]
         chosen = _diversify(ranked, k, self.max_per_document)
         missing = [r.chunk.chunk_id for r in chosen if r.dense is None]
@@ -100,7 +162,26 @@ class Retriever:
                 else dataclasses.replace(r, dense=similarity.get(r.chunk.chunk_id))
                 for r in chosen
             ]
-        return RetrievalResult(query, expanded, vector, _merge_neighbours(chosen))
+        return RetrievalResult(
+            query,
+            expanded,
+            vector,
+            _merge_neighbours(chosen),
+            snapshot,
+            agreement=bool(
+                {h.chunk.chunk_id for h in dense[:5]} & {h.chunk.chunk_id for h in keyword[:5]}
+            ),
+        )
+
+
+def _chunks_of_best_sentences(
+    snapshot: Snapshot, vector: np.ndarray, k: int, category: str | None
+) -> list[str]:
+    """Chunk ids in the order of their best sentence among the k closest to `vector`."""
+    sentences = snapshot.sentences
+    allowed = None if category is None else sentences.categories == category
+    hits = sentences.search(vector, k, allowed)
+    return list(dict.fromkeys(sentences.chunk_ids[hit.row] for hit in hits))
 
 
 def _diversify(ranked: list[Retrieved], k: int, max_per_document: int) -> list[Retrieved]:
@@ -141,6 +222,7 @@ def _merge_neighbours(chosen: list[Retrieved]) -> list[Retrieved]:
             score=max(first.score, item.score),
             dense=_max(first.dense, item.dense),
             keyword=_max(first.keyword, item.keyword),
+            merged=(*first.chunk_ids, chunk.chunk_id),
         )
         by_place[(chunk.doc_id, chunk.section, chunk.position)] = before
     return sorted(merged, key=lambda r: -r.score)

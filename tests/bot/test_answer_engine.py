@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from bot.answering.engine import NOT_COVERED, AnswerEngine
+from bot.answering.engine import KNOWN_GAP, NOT_COVERED, AnswerEngine
 from bot.answering.llm import build_messages
 from bot.answering.signposts import CALL_999
 from bot.index import KnowledgeIndex, open_index
@@ -21,6 +21,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
 from ingest.pipeline import run_ingest
+from tests.support.calibration import TEST_KB_MIN_IN_SCOPE
 
 KB = Path(__file__).resolve().parents[1] / "support" / "kb"
 TODAY = date(2026, 11, 23)
@@ -28,7 +29,11 @@ TODAY = date(2026, 11, 23)
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[KnowledgeIndex]:
-    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("data"))
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path_factory.mktemp("data"),
+        min_in_scope=TEST_KB_MIN_IN_SCOPE,
+    )
     with open_index(settings, embedder) as opened:
         assert run_ingest([KB], opened).ok
         yield opened
@@ -67,7 +72,7 @@ def test_answer_is_extracted_and_every_sentence_is_cited(engine: AnswerEngine) -
     assert cited.section == "When it is held"
     assert cited.url == "https://example.org/icpc"
     assert cited.last_reviewed == "2026-01-10" and not cited.stale
-    assert answer.confidence >= engine.settings.min_confidence
+    assert answer.in_scope > engine.refusal_threshold
     assert {s.doc_id for s in answer.sources} <= {r.doc_id for r in answer.retrieved}
 
 
@@ -154,6 +159,31 @@ def test_the_emergency_route_stands_when_the_index_cannot_be_read(
 
     monkeypatch.setattr(fresh.retriever, "retrieve", broken)
     assert fresh.emergency_route() == [CALL_999]
+
+
+def test_a_known_gap_is_said_as_such_and_recorded(services: Services, store: Store) -> None:
+    answer = services.answer(
+        "how often do core groups meet after the first one?", channel="cli", today=TODAY
+    )
+    assert answer.reason == "known_gap" and not answer.refused
+    assert answer.answer.startswith(KNOWN_GAP)
+    assert "not in the public record" in answer.answer and markers(answer.answer)
+    assert store.knowledge_gaps() == [("how often do core groups meet after the first one?", 1)]
+
+
+def test_both_parts_of_a_two_part_question_are_answered(engine: AnswerEngine) -> None:
+    answer = engine.ask(
+        "when must the initial child protection conference be held? and when does the first"
+        " core group meet?",
+        today=TODAY,
+    )
+    assert answer.reason == "answered"
+    assert "15 working days" in answer.answer and "10 working days" in answer.answer
+
+
+def test_a_misspelt_question_finds_what_it_means(engine: AnswerEngine) -> None:
+    answer = engine.ask("how soon after the stratergy discusion is the initail confrence?")
+    assert "15 working days" in answer.answer
 
 
 def test_general_question_with_alarming_words_is_not_urgent(engine: AnswerEngine) -> None:

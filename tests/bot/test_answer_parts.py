@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from bot.answering.concepts import answer_type
-from bot.retrieval.informal import spell_out
+from bot.answering.conversation import with_topic
+from bot.answering.question_parts import question_parts
+from bot.retrieval.lexicon import TermsError, load_query_lexicon
+from bot.retrieval.spelling import SpellingCorrector
 from bot.text import split_sentences
+
+LEXICON = Path(__file__).resolve().parents[2] / "knowledge_base" / "lexicon"
 
 
 def test_a_line_that_introduces_a_list_is_joined_to_its_items() -> None:
@@ -25,20 +34,97 @@ def test_wrapped_prose_is_rejoined_but_paragraphs_stay_apart() -> None:
 
 
 def test_chat_shorthand_is_spelled_out_as_whole_words_only() -> None:
+    lexicon = load_query_lexicon(LEXICON)
     assert (
-        spell_out("kids' strat in Feb, 3 yr old")
+        lexicon.spell_out("kids' strat in Feb, 3 yr old")
         == "kids' strategy discussion in February, 3 year old"
     )
-    assert spell_out("who is the CEO?") == "who is the chief executive?"
-    assert spell_out("a febrile kidney") == "a febrile kidney"
+    assert lexicon.spell_out("who is the CEO?") == "who is the chief executive?"
+    assert lexicon.spell_out("a febrile kidney") == "a febrile kidney"
+
+
+def test_synonyms_become_entries_the_glossary_matches(tmp_path: Path) -> None:
+    (tmp_path / "terms.yaml").write_text(
+        "shorthand: {ppl: people}\nsynonyms:\n  - [care proceedings, taken into care]\n"
+    )
+    lexicon = load_query_lexicon(tmp_path)
+    (entry,) = lexicon.entries()
+    assert entry.names == ("care proceedings", "taken into care")
+    assert load_query_lexicon(tmp_path / "nowhere").shorthand == {}  # no file, no terms
+
+
+def test_a_broken_terms_file_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "terms.yaml").write_text("synonyms:\n  - [lonely]\n")
+    with pytest.raises(TermsError, match=r"terms\.yaml: synonyms: .*two or more names"):
+        load_query_lexicon(tmp_path)
+
+
+def test_unknown_words_are_corrected_to_the_knowledge_bases_own() -> None:
+    speller = SpellingCorrector.from_texts(
+        [
+            "The initial child protection conference follows the strategy discussion.",
+            "A single assessment is safeguarding work.",
+        ]
+    )
+    assert speller.correct("initail confrence after the stratergy discusion") == (
+        "initial conference after the strategy discussion"
+    )
+    assert speller.correct("safegaurding assesment") == "safeguarding assessment"
+    # Known English, short words, acronyms and numbers stay as typed.
+    assert speller.correct("my pension and the ICPC in s47 cin") == (
+        "my pension and the ICPC in s47 cin"
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        ("When must the ICPC be held?", ["When must the ICPC be held?"]),
+        (
+            "new referral just landed at the front door, how long have we got to decide?",
+            ["how long have we got to decide?"],
+        ),
+        (
+            "how long does an EPO last and can it be extended?",
+            ["how long does an EPO last", "can it be extended?"],
+        ),
+        ("whats a core group? and when does the first one meet", None),
+        ("1) what is a PLO meeting 2) how long is pre-proceedings", None),
+        ("I need the timescale for an ICPC", ["I need the timescale for an ICPC"]),
+    ],
+)
+def test_a_message_is_split_into_the_questions_it_asks(
+    message: str, parts: list[str] | None
+) -> None:
+    found = question_parts(message)
+    if parts is None:
+        assert len(found) == 2, found
+    else:
+        assert found == parts
+
+
+def test_a_follow_up_carries_the_topic_not_the_wording() -> None:
+    rarity = {"icpc": 5.0, "held": 1.0, "long": 0.5}.get
+    follow_up = with_topic("and who chairs it?", ["how long until the ICPC is held?"],
+                           lambda t: rarity(t, 0.1))  # fmt: skip
+    assert follow_up.startswith("and who chairs it?") and "icpc" in follow_up
+    assert "how long" not in follow_up
+    standalone = "what is a core group?"
+    assert with_topic(standalone, ["how long until the ICPC?"], lambda t: 1.0) == standalone
 
 
 def test_answer_kinds_follow_the_question() -> None:
     assert answer_type("how long do I have for an assessment?").name == "duration"
     assert answer_type("when did the Trust go live?").name == "date"
     assert answer_type("what number do I ring?").name == "phone"
+    assert answer_type("how often do core groups meet?").name == "frequency"
+    assert answer_type("by what age must a pathway plan be in place?").name == "age"
+    assert answer_type("what does PLO stand for?").name == "definition"
+    assert answer_type("what is the timescale for an ICPC?").name == "duration"
+    assert answer_type("how many areas did Ofsted list?").fits("10 areas", "")
+    assert not answer_type("how many areas did Ofsted list?").fits("in 2018", "")
     assert answer_type("who chairs the board?").name == "person"
-    assert answer_type("what is a core group?") is None
+    assert answer_type("what is a core group?").name == "definition"
 
 
 def test_an_answer_of_the_right_kind_must_add_to_the_question() -> None:

@@ -15,6 +15,7 @@ from eval.questions import load_questions
 from eval.report import write_reports
 from eval.runner import run_evaluation
 from ingest.pipeline import run_ingest
+from tests.support.calibration import TEST_KB_MIN_IN_SCOPE
 from tests.support.processes import bcft, env_for
 
 SUPPORT = Path(__file__).resolve().parents[1] / "support"
@@ -31,10 +32,15 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
 @pytest.fixture(scope="module")
 def results(data_dir: Path, embedder) -> dict:
     """One evaluation run; the index is closed again so `bcft` subprocesses can open it."""
-    with open_index(Settings(_env_file=None, data_dir=data_dir), embedder) as index:
+    settings = Settings(_env_file=None, data_dir=data_dir, min_in_scope=TEST_KB_MIN_IN_SCOPE)
+    with open_index(settings, embedder) as index:
         known = {d.doc_id for d in index.documents()}
         questions = load_questions([SUPPORT / "questions.yaml"], known)
         return run_evaluation(questions.questions, AnswerEngine(index, index.settings))
+
+
+def kb_env(data_dir: Path) -> dict[str, str]:
+    return env_for(data_dir, MIN_IN_SCOPE=str(TEST_KB_MIN_IN_SCOPE))
 
 
 def by_id(results: dict) -> dict[str, dict]:
@@ -68,7 +74,7 @@ def test_scores_per_question_and_summary(results: dict) -> None:
 
 def test_response_is_what_bcft_ask_json_prints(results: dict, data_dir: Path) -> None:
     record = by_id(results)["core-group-first"]
-    printed = bcft("ask", "--json", record["question"], env=env_for(data_dir))
+    printed = bcft("ask", "--json", record["question"], env=kb_env(data_dir))
     assert printed.returncode == 0, printed.stderr
     cli = json.loads(printed.stdout)
     for answer in (cli, record["response"]):
@@ -106,7 +112,7 @@ def test_compare_reports_deltas_and_changed_questions(results: dict) -> None:
 
 
 def test_cli_gate_exits_1_when_a_threshold_is_missed(data_dir: Path, tmp_path: Path) -> None:
-    env = env_for(data_dir)
+    env = kb_env(data_dir)
     questions = str(SUPPORT / "questions.yaml")
     passed = bcft("eval", "run", "--questions", questions, "--out", str(tmp_path / "a"),
                   "--min", "exact_pass=0.7", "--min", "urgent_recall=1", env=env)  # fmt: skip
@@ -128,9 +134,9 @@ def test_cli_rejects_bad_question_files_and_unknown_metrics(data_dir: Path, tmp_
     bad = tmp_path / "bad.yaml"
     bad.write_text("- id: x\n  question: Why?\n  kind: answerable\n  must_include: [y]\n"
                    "  expected_sources: [not-a-document]\n")  # fmt: skip
-    result = bcft("eval", "run", "--questions", str(bad), env=env_for(data_dir))
+    result = bcft("eval", "run", "--questions", str(bad), env=kb_env(data_dir))
     assert result.returncode == 2 and "unknown document id(s) not-a-document" in result.stderr
-    result = bcft("eval", "run", "--min", "accuracy=0.9", env=env_for(data_dir))
+    result = bcft("eval", "run", "--min", "accuracy=0.9", env=kb_env(data_dir))
     assert result.returncode == 2 and "unknown metric" in result.stderr
-    result = bcft("eval", "run", "--set", "secret", env=env_for(data_dir))
+    result = bcft("eval", "run", "--set", "secret", env=kb_env(data_dir))
     assert result.returncode == 2 and "unknown set secret" in result.stderr

@@ -1,9 +1,9 @@
-"""The CI gate: the shipped knowledge base must answer the shipped question set this well.
+"""The CI gate: the shipped knowledge base must answer all three question sets this well.
 
-Runs exactly what a trainer runs (`bcft ingest knowledge_base`, then `bcft eval run` with
-`--min` thresholds) in a fresh data folder. The thresholds are the evaluation goals where
-they are met, and the measured level where they are not yet (see the README), so any
-change that makes the bot worse fails CI.
+Runs exactly what a trainer runs (`bcft ingest knowledge_base`, then `bcft eval run`) in a
+fresh data folder, and checks each set against its floors. A floor is the issue's goal where
+the bot meets it and the measured level where it does not yet (see the README's evaluation
+table), so any change that makes the bot worse on any set fails CI.
 """
 
 from __future__ import annotations
@@ -14,28 +14,57 @@ from pathlib import Path
 from tests.support.processes import bcft, env_for
 
 PROJECT = Path(__file__).resolve().parents[2]
-GATE = {
-    "answer_in_top_5": 0.92,
-    "exact_pass": 0.83,
-    "citation_validity": 1.0,
-    "refusal_accuracy": 0.9,
-    "urgent_recall": 1.0,
-    "urgent_precision": 0.9,
+# metric: (floor, True if lower is better), per set. Measured on 2026-12-02 (README).
+FLOORS = {
+    "shipped": {
+        "urgent_recall": (1.0, False),
+        "urgent_precision": (0.9, False),
+        "oos_refusal": (0.95, False),
+        "false_refusal": (0.25, True),
+        "exact_pass": (0.67, False),
+        "answer_in_top_5": (0.94, False),
+        "citation_validity": (1.0, False),
+        "ece": (0.19, True),
+    },
+    "held-out": {
+        "urgent_recall": (1.0, False),
+        "urgent_precision": (0.9, False),
+        "oos_refusal": (0.91, False),
+        "false_refusal": (0.35, True),
+        "exact_pass": (0.55, False),
+        "answer_in_top_5": (0.88, False),
+        "citation_validity": (1.0, False),
+        "ece": (0.1, True),
+    },
+    "blind": {
+        "urgent_recall": (1.0, False),
+        "urgent_precision": (0.9, False),
+        "oos_refusal": (0.9, False),
+        "false_refusal": (0.45, True),
+        "exact_pass": (0.45, False),
+        "answer_in_top_5": (0.88, False),
+        "citation_validity": (1.0, False),
+        "ece": (0.11, True),
+    },
 }
 
 
-def test_shipped_question_set_passes_the_gate(tmp_path: Path) -> None:
+def test_every_question_set_keeps_its_floors(tmp_path: Path) -> None:
     env = env_for(tmp_path / "data")
     ingest = bcft("ingest", str(PROJECT / "knowledge_base"), env=env, timeout=600)
     assert ingest.returncode == 0, ingest.stderr
 
     out = tmp_path / "eval"
-    minimums = [f"--min={name}={value}" for name, value in GATE.items()]
-    run = bcft("eval", "run", "--set", "shipped", "--out", str(out), *minimums, env=env,
-               timeout=900)  # fmt: skip
-    summary = json.loads((out / "shipped" / "results.json").read_text(encoding="utf-8"))["summary"]
-    missed = {name: summary[name] for name, value in GATE.items() if summary[name] < value}
-    assert run.returncode == 0 and not missed, (missed, run.stdout[-2000:], run.stderr[-2000:])
-    counts = summary["questions"]
-    assert counts["answerable"] >= 110 and counts["out_of_scope"] >= 20 and counts["urgent"] >= 20
-    assert (out / "shipped" / "report.html").stat().st_size > 0
+    run = bcft("eval", "run", "--out", str(out), env=env, timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    missed = {}
+    for name, floors in FLOORS.items():
+        summary = json.loads((out / name / "results.json").read_text(encoding="utf-8"))["summary"]
+        for metric, (floor, lower_is_better) in floors.items():
+            value = summary[metric]
+            if value > floor if lower_is_better else value < floor:
+                missed[f"{name}: {metric}"] = (value, floor)
+    assert not missed, missed
+    assert "Evaluation, each figure beside its goal" in run.stdout
+    assert (out / "summary.md").read_text(encoding="utf-8").count("✓") >= 6
+    assert (out / "blind" / "report.html").stat().st_size > 0

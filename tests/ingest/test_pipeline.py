@@ -78,7 +78,9 @@ def test_changed_file_replaces_exactly_its_own_chunks(index: KnowledgeIndex, kb:
 
     after = chunk_ids_by_doc(index)
     assert [Path(p).stem for p in report.updated] == ["core-groups"]
-    assert index.embedder.texts_embedded - embedded_before == 1  # only the edited section
+    assert report.chunks_embedded == 1  # only the edited section
+    # … and its one new sentence, for the sentence index; the unchanged one is reused.
+    assert index.embedder.texts_embedded - embedded_before == 2
     assert after["lado"] == before["lado"] and after["draft-visits"] == before["draft-visits"]
     assert len(after["core-groups"] & before["core-groups"]) == 1
     assert len(after["core-groups"]) == 2
@@ -166,3 +168,21 @@ def test_a_different_model_needs_a_rebuild(settings, embedder, kb: Path) -> None
     other = Embedder("/models/some-other-model")
     with open_index(settings, other) as index, pytest.raises(IndexMismatchError, match="--rebuild"):
         run_ingest([kb], index)
+
+
+def test_the_lexicon_folder_holds_word_lists_not_documents(tmp_path: Path) -> None:
+    from bot.documents import IngestReport
+    from bot.lexicons import check_lexicon_folders
+    from ingest.pipeline import discover
+
+    kb = tmp_path / "kb"
+    write_markdown(kb, "lado", {"Referral": "Refer to the LADO within 1 working day."})
+    (kb / "lexicon").mkdir()
+    (kb / "lexicon" / "terms.yaml").write_text("synonyms:\n  - [alone]\n", encoding="utf-8")
+    files, missing = discover([kb])
+    assert [f.name for f in files] == ["lado.md"] and missing == []
+
+    report = IngestReport()
+    check_lexicon_folders([kb], report)
+    ((path, reason),) = report.failed.items()
+    assert path.endswith("terms.yaml") and "two or more names" in reason

@@ -123,3 +123,41 @@ def test_documents_are_written_in_their_own_words(documents, fact_pack: str) -> 
         if overlap:
             copied[doc.info.doc_id] = sorted(overlap)[:3]
     assert copied == {}
+
+
+def test_the_lexicon_speaks_the_knowledge_bases_words(documents) -> None:
+    """Every word the terms file gives as the knowledge base's own is found there; a synonym
+    group none of whose names the knowledge base uses could never help a search."""
+    from bot.lexicons import load_lexicons
+    from bot.text import content_terms
+
+    lexicon = load_lexicons(KB / "lexicon").terms
+    text = " ".join(document.text for document in documents.values())
+    used = set(content_terms(text))
+    missing = [
+        expansion
+        for expansion in lexicon.shorthand.values()
+        if not set(content_terms(expansion)) <= used
+    ]
+    missing += [
+        " / ".join(group)
+        for group in lexicon.synonyms
+        if not any(set(content_terms(name)) <= used for name in group)
+    ]
+    assert missing == []
+    assert lexicon.shorthand and lexicon.synonyms
+
+
+def test_gap_statements_use_the_phrase_the_bot_recognises(documents) -> None:
+    """Documents say what the public record does not hold in words the bot recognises, so a
+    question answered by such a sentence is recorded as a knowledge gap."""
+    from bot.sentences import chunk_sentences, states_a_gap
+
+    gaps = [
+        sentence
+        for document in documents.values()
+        for sentence in chunk_sentences(document.text)
+        if "public record" in sentence.lower() and ("not" in sentence.lower().split())
+    ]
+    assert len(gaps) >= 20
+    assert [g for g in gaps if not states_a_gap(g)] == []

@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.slack.server import SlackHttpApp
 from eval.fake_slack import BOT_USER, FakeSlack, SlackSender, serve_wsgi
 from ingest.pipeline import run_ingest
+from tests.support.calibration import TEST_KB_MIN_IN_SCOPE
 from tests.support.processes import wait_for_http
 
 KB = Path(__file__).resolve().parent / "kb"
@@ -37,6 +38,7 @@ def bot_settings(root: Path, fake: FakeSlack, **overrides: object) -> Settings:
         "admin_usergroup_id": "S0ADMINS",
         "rate_limit_per_minute": 1000,
         "index_refresh_seconds": 0,
+        "min_in_scope": TEST_KB_MIN_IN_SCOPE,
     }
     return Settings(_env_file=None, **{**values, **overrides})
 

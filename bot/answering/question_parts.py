@@ -1,0 +1,54 @@
+"""What a message asks: its question or questions, apart from the situation told before them.
+
+"new referral just landed at the front door, how long have we got to decide?" asks one
+question after a situation: the whole message is searched (the situation says what it is
+about) and the question says what kind of answer is wanted. "how long does an EPO last and
+can it be extended?" asks two, and each is answered on its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ASKING = (
+    r"(?:what|whats|what's|wat|how|hows|how's|when|whens|when's|who|whos|who's|which|why|"
+    r"where|is|isn't|are|aren't|does|doesn't|do|don't|did|can|can't|could|should|shall|must|"
+    r"would|will|has|have|any|am|may)"
+)
+_QUESTION_START = re.compile(rf"^\W*(?:(?:and|also|plus|so|but|then)\s+)?{_ASKING}\b", re.I)
+# Sentence ends in chat: punctuation, line breaks, a dash between clauses, a semicolon.
+_SENTENCE_END = re.compile(r"(?<=[?!.])\s+|\n+|\s+[-–—]\s+|;\s*")
+# A comma before a question: "strat was this morning, how long have we got?"
+_COMMA_BEFORE_QUESTION = re.compile(rf",\s+(?={_ASKING}\b)", re.IGNORECASE)
+# One sentence asking two things: "how long does it last and can it be extended?"
+_SECOND_QUESTION = re.compile(
+    rf"\s*(?:\?|,)?\s+(?:and|also|plus|&|or)\s+(?={_ASKING}\b)|\s*\?\s*(?:and\s+|also\s+)?(?=\S)",
+    re.IGNORECASE,
+)
+_ENUMERATED = re.compile(r"(?:^|\s)(?:\(?[1-4][).]|[a-d]\))\s+")
+MIN_PART_WORDS = 3
+
+
+def question_parts(message: str) -> list[str]:
+    """The questions a message asks, in order; the whole message when none is recognised."""
+    parts: list[str] = []
+    for sentence in _sentences(message):
+        if not _is_question(sentence):
+            continue
+        for part in _SECOND_QUESTION.split(sentence):
+            part = part.strip(" ,")
+            if len(part.split()) >= MIN_PART_WORDS or (part and not parts):
+                parts.append(part)
+    return parts or [message.strip()]
+
+
+def _sentences(message: str) -> list[str]:
+    pieces = []
+    for piece in _SENTENCE_END.split(message):
+        pieces += _COMMA_BEFORE_QUESTION.split(piece)
+    pieces = [p for chunk in pieces for p in _ENUMERATED.split(chunk)]
+    return [p.strip() for p in pieces if p and p.strip()]
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?") or bool(_QUESTION_START.match(sentence))

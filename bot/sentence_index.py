@@ -1,0 +1,151 @@
+"""Every sentence of the published knowledge base with its vector, made once per generation.
+
+Answers quote single sentences, so sentences are embedded at ingest rather than at question
+time: a question then costs one embedding (its own), and the best sentences of the whole
+knowledge base can be found directly, not only inside the passages a chunk search returned.
+A new generation re-embeds only sentences whose text it has not seen before.
+
+Only `bot.index` uses this module: it decides when to build, load and query it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.documents import Chunk
+from bot.saved_folder import replace_folder
+from bot.sentences import chunk_sentences, quotable
+
+log = logging.getLogger(__name__)
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class SentenceHit:
+    """One sentence found by meaning: its row in the index and its cosine to the question."""
+
+    row: int
+    score: float
+
+
+@dataclass
+class SentenceIndex:
+    """Row i is sentence `texts[i]`, at `positions[i]` in chunk `chunk_ids[i]` of category
+    `categories[i]`, with vector row i."""
+
+    generation: str
+    texts: list[str]
+    chunk_ids: list[str]
+    categories: np.ndarray
+    positions: np.ndarray
+    quotable: np.ndarray
+    vectors: np.ndarray
+    _rows_by_chunk: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for row, chunk_id in enumerate(self.chunk_ids):
+            self._rows_by_chunk.setdefault(chunk_id, []).append(row)
+
+    @classmethod
+    def build(
+        cls,
+        generation: str,
+        chunks: Iterable[Chunk],
+        embed: Embed,
+        dimension: int,
+        known: SentenceIndex | None = None,
+    ) -> SentenceIndex:
+        """Split every chunk into sentences; embed only texts `known` does not have."""
+        texts: list[str] = []
+        chunk_ids: list[str] = []
+        categories: list[str] = []
+        positions: list[int] = []
+        for chunk in sorted(chunks, key=lambda c: c.chunk_id):
+            for position, text in enumerate(chunk_sentences(chunk.text)):
+                texts.append(text)
+                chunk_ids.append(chunk.chunk_id)
+                categories.append(chunk.info.category)
+                positions.append(position)
+        reuse = known.vector_by_text() if known is not None else {}
+        missing = [t for t in dict.fromkeys(texts) if t not in reuse]
+        fresh = dict(zip(missing, embed(missing), strict=True)) if missing else {}
+        log.info("sentence index: %d sentences, %d newly embedded", len(texts), len(missing))
+        vectors = (
+            np.stack([fresh[t] if t in fresh else reuse[t] for t in texts]).astype(np.float32)
+            if texts
+            else np.zeros((0, dimension), dtype=np.float32)
+        )
+        return cls(
+            generation=generation,
+            texts=texts,
+            chunk_ids=chunk_ids,
+            categories=np.array(categories, dtype=object),
+            positions=np.array(positions, dtype=np.int32),
+            quotable=np.array([quotable(t) for t in texts], dtype=bool),
+            vectors=vectors,
+        )
+
+    def vector_by_text(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.texts, self.vectors, strict=True))
+
+    def rows_of(self, chunk_id: str) -> list[int]:
+        """The rows of one chunk's sentences, in reading order."""
+        return self._rows_by_chunk.get(chunk_id, [])
+
+    def search(
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[SentenceHit]:
+        """The k quotable sentences closest in meaning to `vector` (among `allowed` rows)."""
+        if not len(self.texts):
+            return []
+        scores = self.vectors @ vector
+        usable = self.quotable if allowed is None else self.quotable & allowed
+        scores = np.where(usable, scores, -np.inf)
+        k = min(k, int(usable.sum()))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [SentenceHit(int(row), float(scores[row])) for row in top]
+
+    def save(self, directory: Path) -> None:
+        def write(folder: Path) -> None:
+            rows = {
+                "generation": self.generation,
+                "texts": self.texts,
+                "chunk_ids": self.chunk_ids,
+                "categories": self.categories.tolist(),
+                "positions": self.positions.tolist(),
+            }
+            (folder / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
+            np.save(folder / "vectors.npy", self.vectors)
+
+        replace_folder(directory, write)
+
+    @classmethod
+    def load(cls, directory: Path, generation: str | None = None) -> SentenceIndex | None:
+        """The saved index (of this generation, if one is given), or None."""
+        try:
+            rows = json.loads((directory / "rows.json").read_text(encoding="utf-8"))
+            if generation is not None and rows["generation"] != generation:
+                return None
+            vectors = np.load(directory / "vectors.npy")
+        except (OSError, ValueError, KeyError) as error:
+            log.info("sentence index at %s not usable (%s)", directory, error)
+            return None
+        return cls(
+            generation=rows["generation"],
+            texts=rows["texts"],
+            chunk_ids=rows["chunk_ids"],
+            categories=np.array(rows["categories"], dtype=object),
+            positions=np.array(rows["positions"], dtype=np.int32),
+            quotable=np.array([quotable(t) for t in rows["texts"]], dtype=bool),
+            vectors=vectors.astype(np.float32, copy=False),
+        )

@@ -1,0 +1,76 @@
+"""Sentence vectors made once per generation, at ingest: only new sentences are embedded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bot.documents import Chunk, DocumentInfo
+from bot.embedding import Embedder
+from bot.sentence_index import SentenceIndex
+
+
+def chunk(chunk_id: str, text: str, category: str = "procedure") -> Chunk:
+    info = DocumentInfo(doc_id=chunk_id.split("#")[0], title="T", category=category)
+    return Chunk(chunk_id, info, "Section", 0, text)
+
+
+class Counting:
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.texts: list[str] = []
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.texts += texts
+        return self.embedder.embed(texts)
+
+
+def test_sentences_are_stored_in_reading_order_with_unit_vectors(embedder: Embedder) -> None:
+    embed = Counting(embedder)
+    index = SentenceIndex.build(
+        "g1",
+        [chunk("a#1", "The first core group meets within 10 working days. It plans the work.")],
+        embed,
+        embedder.dimension,
+    )
+    rows = index.rows_of("a#1")
+    assert [index.texts[r] for r in rows] == [
+        "The first core group meets within 10 working days.",
+        "It plans the work.",
+    ]
+    assert list(index.quotable[rows]) == [True, True]
+    assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-4)
+    (hit, *_) = index.search(embedder.embed(["when does the core group first meet"])[0], 1)
+    assert index.texts[hit.row].startswith("The first core group")
+
+
+def test_a_new_generation_embeds_only_sentences_it_has_not_seen(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    first = SentenceIndex.build(
+        "g1", [chunk("a#1", "One sentence here. Another sentence there.")],
+        Counting(embedder), embedder.dimension,
+    )  # fmt: skip
+    first.save(tmp_path / "sentences")
+    embed = Counting(embedder)
+    chunks = [
+        chunk("a#1", "One sentence here. A changed sentence now."),
+        chunk("b#1", "Another sentence there."),
+    ]
+    known = SentenceIndex.load(tmp_path / "sentences")
+    second = SentenceIndex.build("g2", chunks, embed, embedder.dimension, known=known)
+    assert embed.texts == ["A changed sentence now."]
+    assert len(second.texts) == 3
+
+
+def test_a_saved_index_belongs_to_its_generation(embedder: Embedder, tmp_path: Path) -> None:
+    index = SentenceIndex.build(
+        "g1", [chunk("a#1", "Only one sentence in it.")], embedder.embed, embedder.dimension
+    )
+    index.save(tmp_path / "s")
+    assert SentenceIndex.load(tmp_path / "s", "g1").texts == ["Only one sentence in it."]
+    assert SentenceIndex.load(tmp_path / "s", "g2") is None
+    assert SentenceIndex.load(tmp_path / "nowhere") is None
