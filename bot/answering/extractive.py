@@ -9,6 +9,7 @@ kind of answer asked for (a time for "when…?", a number for "how many…?", a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +45,6 @@ class Extract:
 
     sentences: list[Sentence]
     best_meaning: float
-    coverage: float
 
 
 def extract(
@@ -57,15 +57,11 @@ def extract(
     """At most `budget` sentences of the retrieved passages that best answer `question`."""
     candidates, vectors = _candidates(retrieval, question, concepts, wanted)
     if not candidates:
-        return Extract([], 0.0, 0.0)
-    chosen = _choose(candidates, vectors, budget)
-    covered = set()
-    for sentence in chosen:
-        covered |= set(content_terms(sentence.text))
+        return Extract([], 0.0)
+    chosen = _choose(candidates, vectors, budget, concepts, _fitting(candidates, wanted, question))
     return Extract(
         sentences=_reading_order(chosen),
         best_meaning=max(c.meaning for c in candidates),
-        coverage=coverage(concepts, covered),
     )
 
 
@@ -114,28 +110,51 @@ def _candidates(
     return candidates, vectors
 
 
-def _choose(candidates: list[Sentence], vectors: np.ndarray, budget: int) -> list[Sentence]:
-    """The best sentence, then the next best that add something and score nearly as well."""
+def _choose(
+    candidates: list[Sentence],
+    vectors: np.ndarray,
+    budget: int,
+    concepts: list[Concept],
+    fitting: set[int],
+) -> list[Sentence]:
+    """The best sentence, then those nearly as good that add to the answer (no padding).
+
+    A further sentence joins only if it scores nearly as well as the best (less is needed
+    next to a chosen one), does not repeat what is said, and adds to the answer: it states
+    something the question asks that no chosen sentence states, or has the kind of answer
+    asked for (a time, a number) when none does, or continues a chosen sentence ("This…").
+    A first sentence that opens by pointing back ("This must…") brings the one before it.
+    `fitting` holds the candidates that have the kind of answer asked for.
+    """
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
     best = candidates[order[0]]
     chosen = [order[0]]
+    before = _previous(candidates, order[0])
+    if _REFERS_BACK.match(best.text) and before is not None:
+        chosen.append(before)
     for i in order[1:]:
-        if len(chosen) == budget:
+        if len(chosen) >= budget:
             break
         candidate = candidates[i]
-        follows = any(
-            candidates[j].passage is candidate.passage
-            and abs(candidates[j].position - candidate.position) == 1
-            for j in chosen
-        )
+        follows = any(_next_to(candidates[j], candidate) for j in chosen)
         threshold = (NEIGHBOUR_RATIO if follows else KEEP_RATIO) * best.score
-        if candidate.score < threshold:
+        if i in chosen or candidate.score < threshold:
             continue
         if max(float(vectors[i] @ vectors[j]) for j in chosen) > REDUNDANT:
             continue
         if _new_words(candidate, [candidates[j] for j in chosen]) < MIN_NEW_WORDS:
             continue
-        chosen.append(i)
+        said = {term for j in chosen for term in content_terms(candidates[j].text)}
+        adds = (
+            candidate.passage.chunk.doc_id == best.passage.chunk.doc_id
+            or any(
+                not c.covered_by(said) and c.covered_by(set(content_terms(candidate.text)))
+                for c in concepts
+            )
+            or (i in fitting and not fitting & set(chosen))
+        )
+        if adds:
+            chosen.append(i)
     # A list item says nothing that the sentence quoting the whole list does not.
     kept = [candidates[i] for i in chosen]
     for sentence in list(kept):
@@ -143,6 +162,37 @@ def _choose(candidates: list[Sentence], vectors: np.ndarray, budget: int) -> lis
         if others and _new_words(sentence, others) == 0:
             kept.remove(sentence)
     return kept
+
+
+# A sentence that opens by pointing back at the one before it cannot stand alone.
+_REFERS_BACK = re.compile(
+    r"^(?:this|that|these|those|it|its|they|their|them|he|she|his|her|however|but|also|"
+    r"such|there)\b",
+    re.IGNORECASE,
+)
+
+
+def _next_to(a: Sentence, b: Sentence) -> bool:
+    return a.passage is b.passage and abs(a.position - b.position) == 1
+
+
+def _previous(candidates: list[Sentence], i: int) -> int | None:
+    """The candidate just before candidate i in its passage, if there is one."""
+    return next(
+        (
+            j
+            for j, other in enumerate(candidates)
+            if other.passage is candidates[i].passage
+            and other.position == candidates[i].position - 1
+        ),
+        None,
+    )
+
+
+def _fitting(candidates: list[Sentence], wanted: AnswerType | None, question: str) -> set[int]:
+    if wanted is None:
+        return set()
+    return {i for i, c in enumerate(candidates) if wanted.fits(c.text, question)}
 
 
 def _new_words(candidate: Sentence, chosen: list[Sentence]) -> float:

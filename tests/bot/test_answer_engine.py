@@ -76,6 +76,15 @@ def test_answer_is_extracted_and_every_sentence_is_cited(engine: AnswerEngine) -
     assert {s.doc_id for s in answer.sources} <= {r.doc_id for r in answer.retrieved}
 
 
+def test_a_definition_joins_only_when_the_question_asks_what_something_is(
+    engine: AnswerEngine,
+) -> None:
+    answer = engine.ask("When must the initial child protection conference be held?", today=TODAY)
+    assert "glossary" not in {s.doc_id for s in answer.sources}
+    defined = engine.ask("What is an ICPC?", today=TODAY)
+    assert "glossary" in {s.doc_id for s in defined.sources}
+
+
 def test_acronyms_are_expanded_from_the_glossary(engine: AnswerEngine) -> None:
     expanded = engine.retriever.glossary.expand("who do I call about a LADO referral?")
     assert "Local Authority Designated Officer" in expanded and "designated officer" in expanded
