@@ -196,8 +196,8 @@ class AnswerEngine:
         today: date,
     ) -> None:
         snapshot = self.index.snapshot()  # one generation for the whole question
-        message = self._as_documents_write(question)
-        earlier = [self._as_documents_write(h) for h in history]
+        message = self._in_knowledge_base_words(question)
+        earlier = [self._in_knowledge_base_words(h) for h in history]
         asked = question_parts(message)
         if len(asked) == 1:
             # One question: search with the whole message, whose situation says what it is
@@ -220,7 +220,7 @@ class AnswerEngine:
         if self.chat_model is not None and len(parts) == 1 and answer.reason == "answered":
             self._synthesise(answer, parts[0].question, parts[0].retrieval, today, keep=before)
 
-    def _as_documents_write(self, text: str) -> str:
+    def _in_knowledge_base_words(self, text: str) -> str:
         """Shorthand spelled out and misspellings corrected, personal-data markers removed."""
         spelled = self.lexicon.spell_out(_PLACEHOLDER.sub(" ", text))
         return self.retriever.speller.correct(spelled)
