@@ -1,16 +1,23 @@
-"""Sentence embeddings from a local model; the weights never come from the network."""
+"""Sentence embeddings from a local model; the weights never come from the network.
+
+Two backends give the same vectors: ONNX Runtime (the default: about three times faster on a
+CPU, and no torch import once the model is exported) and PyTorch through
+sentence-transformers (used when no folder for the export is given, and to export).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    from bot.settings import Settings
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
@@ -34,27 +41,68 @@ def resolve_model_path(name: str) -> Path:
     )
 
 
-class Embedder:
-    """Loads the model on first use, then encodes text to normalised vectors."""
+class _Model(Protocol):
+    dimension: int
 
-    def __init__(self, model_name: str = BUNDLED_MODEL, batch_size: int = 64) -> None:
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray: ...
+
+
+class _TorchModel:
+    """sentence-transformers on PyTorch."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+
+class Embedder:
+    """Loads the model on first use, then encodes text to normalised vectors.
+
+    With `onnx_dir`, the model runs on ONNX Runtime from an export kept in that folder (made
+    on first use, a few seconds); without, on PyTorch.
+    """
+
+    def __init__(
+        self, model_name: str = BUNDLED_MODEL, batch_size: int = 64, onnx_dir: Path | None = None
+    ) -> None:
         self.model_name = model_name
         self.batch_size = batch_size
+        self.onnx_dir = onnx_dir
         self.texts_embedded = 0
         self.seconds_embedding = 0.0
-        self._model: SentenceTransformer | None = None
+        self._model: _Model | None = None
         self._lock = threading.Lock()
 
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Embedder:
+        """The embedder EMBEDDING_MODEL, EMBEDDING_BATCH_SIZE and EMBEDDING_BACKEND describe."""
+        onnx_dir = settings.onnx_dir if settings.embedding_backend == "onnx" else None
+        return cls(settings.embedding_model, settings.embedding_batch_size, onnx_dir)
+
     @property
-    def model(self) -> SentenceTransformer:
+    def model(self) -> _Model:
         with self._lock:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as transformers_logging
-
-                transformers_logging.disable_progress_bar()
                 path = resolve_model_path(self.model_name)
-                self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+                if self.onnx_dir is None:
+                    self._model = _TorchModel(path)
+                else:
+                    from bot.onnx_model import OnnxEmbeddingModel, exported_model
+
+                    self._model = OnnxEmbeddingModel(path, exported_model(path, self.onnx_dir))
             return self._model
 
     @property
@@ -67,17 +115,32 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.model
         started = time.perf_counter()
-        vectors = model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        vectors = model.encode(texts, self.batch_size)
         self.texts_embedded += len(texts)
         self.seconds_embedding += time.perf_counter() - started
         return vectors.astype(np.float32, copy=False)
 
+    def embed_fixed(self, texts: list[str]) -> np.ndarray:
+        """Vectors of a list that rarely changes (example messages), kept beside the export.
+
+        A fresh process then reads them instead of embedding them again; the file is named
+        after a hash of the model and the texts, so a changed list is embedded anew.
+        """
+        if self.onnx_dir is None:
+            return self.embed(texts)
+        digest = hashlib.sha256("\n".join([self.model_name, *texts]).encode()).hexdigest()[:16]
+        path = self.onnx_dir / f"vectors-{digest}.npy"
+        try:
+            return np.load(path)
+        except (OSError, ValueError):
+            vectors = self.embed(texts)
+        self.onnx_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        with partial.open("wb") as handle:
+            np.save(handle, vectors)
+        os.replace(partial, path)
+        return vectors
+
     @property
     def dimension(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        return self.model.dimension

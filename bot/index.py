@@ -8,6 +8,7 @@ read back from the store itself and can never disagree with it, even after a cra
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 import uuid
@@ -22,11 +23,12 @@ from typing import IO, Any
 import numpy as np
 
 from bot.chunk_records import chunk_from_record, chunk_metadata
+from bot.chunk_table import ChunkTable
 from bot.documents import Chunk, DocumentInfo
 from bot.embedding import Embedder
 from bot.index_lock import acquire_lock
 from bot.keyword_index import KeywordIndex
-from bot.sentence_index import SentenceIndex
+from bot.sentence_index import SentenceIndex, published_sentences
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,10 +61,12 @@ class Hit:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What is derived from one generation of the index, read-only: the BM25 keyword index
-    over chunks and the sentence vectors. Readers keep the snapshot they started with."""
+    """What is derived from one generation of the index, read-only: its chunks, the BM25
+    keyword index over them and the sentence vectors. Readers keep the snapshot they started
+    with; a new generation is swapped in with one assignment."""
 
     generation: str
+    chunks: ChunkTable
     keyword: KeywordIndex
     sentences: SentenceIndex
 
@@ -95,8 +99,9 @@ class KnowledgeIndex:
         )
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
+        # Sentence vectors of this run's writes, and of the saved sentence index, by text.
+        self._sentence_vectors: dict[str, np.ndarray] | None = None
         self._checked_at = 0.0
-        self._changed = False
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -125,8 +130,8 @@ class KnowledgeIndex:
     def manifest(self) -> dict[str, ManifestEntry]:
         """Every document in the store, with whether all its chunks agree on one version."""
         chunks: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        for ids, metadatas, _ in self._pages(["metadatas"]):
-            for chunk_id, meta in zip(ids, metadatas, strict=True):
+        for page in self._pages(["metadatas"]):
+            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
                 chunks[meta["doc_id"]].append((chunk_id, meta))
         manifest = {}
         for doc_id, rows in chunks.items():
@@ -142,17 +147,27 @@ class KnowledgeIndex:
             )
         return manifest
 
+    def sentences_to_embed(self, chunks: list[Chunk], rebuild: bool = False) -> list[str]:
+        """The sentences of `chunks` the index has no vector for yet (all, to rebuild), once."""
+        known = {} if rebuild else self._known_sentences()
+        return [t for t in dict.fromkeys(published_sentences(chunks)) if t not in known]
+
     def write_document(
-        self, chunks: list[Chunk], vectors: dict[str, np.ndarray], old: ManifestEntry | None
+        self,
+        chunks: list[Chunk],
+        vectors: dict[str, np.ndarray],
+        old: ManifestEntry | None,
+        sentence_vectors: dict[str, np.ndarray] | None = None,
     ) -> None:
         """Replace one document's chunks with `chunks`.
 
         `vectors` holds embeddings for chunk ids the store does not have yet; chunks it
-        already has keep their vectors and only get fresh metadata. The document is complete
-        again only once the last step has run; an interrupted write is seen as incomplete by
-        `manifest()` and is redone by the next ingest.
+        already has keep their vectors and only get fresh metadata. `sentence_vectors` holds
+        the vectors of new sentences (by text), kept for the snapshot that `commit` builds.
+        The document is complete again only once the last step has run; an interrupted write
+        is seen as incomplete by `manifest()` and is redone by the next ingest.
         """
-        self._mark_changed()
+        self._known_sentences().update(sentence_vectors or {})
         new_ids = [c.chunk_id for c in chunks if c.chunk_id in vectors]
         if new_ids:
             by_id = {c.chunk_id: c for c in chunks}
@@ -174,7 +189,6 @@ class KnowledgeIndex:
                 self._collection.delete(ids=sorted(stale))
 
     def delete_document(self, entry: ManifestEntry) -> None:
-        self._mark_changed()
         self._collection.delete(ids=sorted(entry.chunk_ids))
 
     def reset(self) -> None:
@@ -188,30 +202,27 @@ class KnowledgeIndex:
             metadata={"embedding_model": self.embedder.model_name, "generation": _new_generation()},
         )
         self._snapshot = None
+        self._sentence_vectors = {}  # vectors of the old model must not be reused
+        shutil.rmtree(self._snapshot_dir("sentences"), ignore_errors=True)
 
     def commit(self) -> None:
-        """Publish a finished run: a new generation, and its snapshot built and saved."""
-        self._mark_changed(stamp=True)
-        self._changed = False
-        with self._snapshot_lock:
-            self._snapshot = self._build_snapshot(self._generation())
+        """Publish a finished run: its snapshot built and saved, then its generation announced.
 
-    def _mark_changed(self, stamp: bool = False) -> None:
-        """Give the store a new generation so every reader rebuilds its keyword index.
-
-        Done before the first write of a run as well as at the end, so that a run killed
-        half-way still leaves readers knowing their keyword index is out of date.
+        Until then every reader (in this process or another) keeps the snapshot of the last
+        published generation, so no answer ever mixes two runs, and a run killed half-way
+        leaves the last published snapshot in place for the next run to repair.
         """
-        if self._changed and not stamp:
-            return
-        self._changed = True
+        generation = _new_generation()
+        snapshot = self._build_snapshot(generation)
         metadata = dict(self._collection.metadata or {})
-        metadata["generation"] = _new_generation()
+        metadata["generation"] = generation
         metadata["embedding_model"] = self.embedder.model_name
-        if stamp:
-            metadata["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        metadata["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         self._collection.modify(metadata=metadata)
-        self._snapshot = None
+        with self._snapshot_lock:
+            self._snapshot = snapshot  # one assignment: readers see the old or the new
+            self._checked_at = time.monotonic()
+        self._sentence_vectors = None  # saved with the snapshot; read back when next needed
 
     # -- read side (used by retrieval) ------------------------------------------------------
 
@@ -219,62 +230,60 @@ class KnowledgeIndex:
         return self._collection.count()
 
     def dense_search(
-        self, vector: np.ndarray, k: int, category: str | None = None, include_drafts: bool = False
+        self,
+        vector: np.ndarray,
+        k: int,
+        category: str | None = None,
+        include_drafts: bool = False,
+        snapshot: Snapshot | None = None,
     ) -> list[Hit]:
-        """Nearest chunks by cosine similarity."""
-        if not self.count():
+        """Nearest chunks by cosine similarity, as they are in `snapshot` (default: current).
+
+        Without a category the vector index is searched unfiltered (a metadata filter makes
+        Chroma's search about a hundred times slower) for k more results than there are
+        drafts, so that skipping drafts still leaves the k nearest published chunks.
+        """
+        snapshot = snapshot or self.snapshot()
+        table = snapshot.chunks
+        if not table.chunks:
             return []
+        if category is None:
+            wanted, where = k + (0 if include_drafts else table.drafts), None
+        else:
+            wanted, where = k, _filter(category, include_drafts)
         result = self._collection.query(
             query_embeddings=[vector],
-            n_results=k,
-            where=_filter(category, include_drafts),
-            include=["documents", "metadatas", "distances"],
+            n_results=min(wanted, len(table.chunks)),
+            where=where,
+            include=["distances"],
         )
-        return [
-            Hit(chunk_from_record(i, text, meta), 1.0 - float(distance))
-            for i, text, meta, distance in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
-            )
+        chunks = table.get(result["ids"][0])
+        hits = [
+            Hit(chunks[i], 1.0 - float(distance))
+            for i, distance in zip(result["ids"][0], result["distances"][0], strict=True)
+            if i in chunks and (include_drafts or chunks[i].info.status == "published")
         ]
+        return hits[:k]
 
     def keyword_search(
-        self, query: str, k: int, category: str | None = None, include_drafts: bool = False
+        self,
+        query: str,
+        k: int,
+        category: str | None = None,
+        include_drafts: bool = False,
+        snapshot: Snapshot | None = None,
     ) -> list[Hit]:
-        """Best chunks by BM25 over stemmed words."""
-        ranked = self.snapshot().keyword.search(query, k, category, include_drafts)
-        chunks = self.get_chunks([chunk_id for chunk_id, _ in ranked])
+        """Best chunks by BM25 over stemmed words, in `snapshot` (default: the current one)."""
+        snapshot = snapshot or self.snapshot()
+        ranked = snapshot.keyword.search(query, k, category, include_drafts)
+        chunks = snapshot.chunks.get(chunk_id for chunk_id, _ in ranked)
         return [Hit(chunks[i], score) for i, score in ranked if i in chunks]
-
-    def similarities(self, ids: list[str], vector: np.ndarray) -> dict[str, float]:
-        """Cosine similarity of stored chunk vectors to `vector` (both are unit length)."""
-        if not ids:
-            return {}
-        result = self._collection.get(ids=ids, include=["embeddings"])
-        return {
-            chunk_id: float(np.asarray(embedding, dtype=np.float32) @ vector)
-            for chunk_id, embedding in zip(result["ids"], result["embeddings"], strict=True)
-        }
-
-    def get_chunks(self, ids: list[str]) -> dict[str, Chunk]:
-        if not ids:
-            return {}
-        result = self._collection.get(ids=ids, include=["documents", "metadatas"])
-        return {
-            i: chunk_from_record(i, text, meta)
-            for i, text, meta in zip(
-                result["ids"], result["documents"], result["metadatas"], strict=True
-            )
-        }
 
     def documents(self, include_drafts: bool = True) -> list[DocumentInfo]:
         """One record per indexed document, sorted by category and title."""
         seen: dict[str, DocumentInfo] = {}
-        for ids, metadatas, _ in self._pages(["metadatas"]):
-            for chunk_id, meta in zip(ids, metadatas, strict=True):
+        for page in self._pages(["metadatas"]):
+            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
                 if meta["doc_id"] not in seen:
                     seen[meta["doc_id"]] = chunk_from_record(chunk_id, "", meta).info
         docs = [d for d in seen.values() if include_drafts or d.status == "published"]
@@ -283,8 +292,10 @@ class KnowledgeIndex:
     def chunks(self, include_drafts: bool = False, category: str | None = None) -> Iterator[Chunk]:
         """Every chunk (of one category, if given), read page by page."""
         where = _filter(category, include_drafts)
-        for ids, metadatas, texts in self._pages(["metadatas", "documents"], where):
-            for chunk_id, meta, text in zip(ids, metadatas, texts, strict=True):
+        for page in self._pages(["metadatas", "documents"], where):
+            for chunk_id, meta, text in zip(
+                page["ids"], page["metadatas"], page["documents"], strict=True
+            ):
                 yield chunk_from_record(chunk_id, text, meta)
 
     def status(self) -> IndexStatus:
@@ -321,27 +332,48 @@ class KnowledgeIndex:
     # -- internals --------------------------------------------------------------------------
 
     def _generation(self) -> str:
+        """The published generation, read fresh from the store (another process may publish)."""
         collection = self._client.get_collection(
             self.settings.chroma_collection, embedding_function=None
         )
-        self._collection = collection
+        if collection.id != self._collection.id:  # rebuilt elsewhere with a new embedding model
+            self._collection = collection
         return str((collection.metadata or {}).get("generation", ""))
 
-    def _snapshot_dirs(self) -> tuple[Path, Path]:
-        name = self.settings.chroma_collection
-        return self.settings.keyword_index_dir / name, self.settings.sentence_index_dir / name
+    def _known_sentences(self) -> dict[str, np.ndarray]:
+        if self._sentence_vectors is None:
+            saved = SentenceIndex.load(self._snapshot_dir("sentences"))
+            self._sentence_vectors = saved.vector_by_text() if saved is not None else {}
+        return self._sentence_vectors
+
+    def _snapshot_dir(self, part: str) -> Path:
+        return self.settings.snapshot_dir / self.settings.chroma_collection / part
 
     def _load_snapshot(self, generation: str) -> Snapshot | None:
-        keyword_dir, sentence_dir = self._snapshot_dirs()
-        keyword = KeywordIndex.load(keyword_dir, generation)
-        sentences = SentenceIndex.load(sentence_dir, generation)
-        if keyword is None or sentences is None:
+        chunks = ChunkTable.load(self._snapshot_dir("chunks"), generation)
+        keyword = KeywordIndex.load(self._snapshot_dir("keyword"), generation)
+        sentences = SentenceIndex.load(self._snapshot_dir("sentences"), generation)
+        if chunks is None or keyword is None or sentences is None:
             return None
-        return Snapshot(generation, keyword, sentences)
+        return Snapshot(generation, chunks, keyword, sentences)
 
     def _build_snapshot(self, generation: str) -> Snapshot:
-        """Build from the store's chunks (embedding only sentences not seen before), and save."""
-        chunks = list(self.chunks(include_drafts=True))
+        """Build from the store's chunks and save.
+
+        Sentences come with their vectors from ingest; any the index has no vector for (a
+        snapshot built by a worker that did not ingest, from an older saved one) are embedded.
+        """
+        chunks: list[Chunk] = []
+        vectors: list[np.ndarray] = []
+        for page in self._pages(["metadatas", "documents", "embeddings"]):
+            records = zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            chunks += [chunk_from_record(*record) for record in records]
+            vectors.append(np.asarray(page["embeddings"], dtype=np.float32))
+        table = ChunkTable.build(
+            generation,
+            chunks,
+            np.concatenate(vectors) if vectors else np.zeros((0, self.embedder.dimension)),
+        )
         keyword = KeywordIndex.build(
             generation,
             [
@@ -349,39 +381,37 @@ class KnowledgeIndex:
                 for c in chunks
             ],
         )
-        keyword_dir, sentence_dir = self._snapshot_dirs()
         sentences = SentenceIndex.build(
             generation,
             (c for c in chunks if c.info.status == "published"),
             self.embedder.embed,
             self.embedder.dimension,
-            known=SentenceIndex.load(sentence_dir),
+            known=self._known_sentences(),
         )
+        snapshot = Snapshot(generation, table, keyword, sentences)
         try:
-            keyword.save(keyword_dir)
-            sentences.save(sentence_dir)
+            snapshot.chunks.save(self._snapshot_dir("chunks"))
+            keyword.save(self._snapshot_dir("keyword"))
+            sentences.save(self._snapshot_dir("sentences"))
         except OSError:  # another worker saving the same generation at the same moment
             log.info("snapshot not saved (saved by another process?)", exc_info=True)
-        return Snapshot(generation, keyword, sentences)
+        return snapshot
 
-    def _pages(
-        self, include: list[str], where: dict[str, Any] | None = None
-    ) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+    def _pages(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[Any]:
+        """Every record of the collection, _PAGE at a time (Chroma's GetResult pages)."""
         offset = 0
         while True:
             page = self._collection.get(include=include, where=where, limit=_PAGE, offset=offset)
             if not page["ids"]:
                 return
-            yield page["ids"], page["metadatas"] or [], page["documents"] or []
+            yield page
             offset += len(page["ids"])
 
 
 @contextmanager
 def open_index(settings: Settings, embedder: Embedder | None = None) -> Iterator[KnowledgeIndex]:
     """Open the index for the duration of a block (and release the embedded-store lock)."""
-    index = KnowledgeIndex(
-        settings, embedder or Embedder(settings.embedding_model, settings.embedding_batch_size)
-    )
+    index = KnowledgeIndex(settings, embedder or Embedder.for_settings(settings))
     try:
         yield index
     finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,9 +60,9 @@ class SentenceIndex:
         chunks: Iterable[Chunk],
         embed: Embed,
         dimension: int,
-        known: SentenceIndex | None = None,
+        known: Mapping[str, np.ndarray] | None = None,
     ) -> SentenceIndex:
-        """Split every chunk into sentences; embed only texts `known` does not have."""
+        """Split every chunk into sentences; embed only texts `known` has no vector for."""
         texts: list[str] = []
         chunk_ids: list[str] = []
         categories: list[str] = []
@@ -73,7 +73,7 @@ class SentenceIndex:
                 chunk_ids.append(chunk.chunk_id)
                 categories.append(chunk.info.category)
                 positions.append(position)
-        reuse = known.vector_by_text() if known is not None else {}
+        reuse = known or {}
         missing = [t for t in dict.fromkeys(texts) if t not in reuse]
         fresh = dict(zip(missing, embed(missing), strict=True)) if missing else {}
         log.info("sentence index: %d sentences, %d newly embedded", len(texts), len(missing))
@@ -149,3 +149,13 @@ class SentenceIndex:
             quotable=np.array([quotable(t) for t in rows["texts"]], dtype=bool),
             vectors=vectors.astype(np.float32, copy=False),
         )
+
+
+def published_sentences(chunks: Iterable[Chunk]) -> list[str]:
+    """The sentences an index of these chunks holds (drafts are never quoted)."""
+    return [
+        text
+        for chunk in chunks
+        if chunk.info.status == "published"
+        for text in chunk_sentences(chunk.text)
+    ]

@@ -112,7 +112,7 @@ def _write(
     report: IngestReport,
     tick: Callable[[str], None],
 ) -> None:
-    """Embed new chunks in large batches (fast), then write each document as a unit."""
+    """Embed new chunks and sentences in large batches (fast), then write each document."""
     for group in _groups(pending, _EMBED_GROUP):
         needed = [
             chunk
@@ -120,10 +120,13 @@ def _write(
             for chunk in doc.chunks
             if rebuild or doc.old is None or chunk.chunk_id not in doc.old.chunk_ids
         ]
-        vectors = index.embedder.embed([c.search_text for c in needed])
-        by_id = dict(zip((c.chunk_id for c in needed), vectors, strict=True))
+        # Chunks and their new sentences in one batched pass through the model.
+        sentences = index.sentences_to_embed([c for doc in group for c in doc.chunks], rebuild)
+        vectors = index.embedder.embed([*(c.search_text for c in needed), *sentences])
+        by_id = dict(zip((c.chunk_id for c in needed), vectors[: len(needed)], strict=True))
+        by_text = dict(zip(sentences, vectors[len(needed) :], strict=True))
         for doc in group:
-            index.write_document(doc.chunks, by_id, doc.old)
+            index.write_document(doc.chunks, by_id, doc.old, by_text)
             log.debug("wrote %s (%d chunks)", doc.document.info.path, len(doc.chunks))
             report.chunks_written += len(doc.chunks)
             tick(doc.document.info.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,10 +13,19 @@ from bot.index import KnowledgeIndex, open_index
 from bot.settings import Settings
 
 
+@pytest.fixture(scope="session", autouse=True)
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One ONNX export of the model for the whole session (and its `bcft` subprocesses)."""
+    folder = tmp_path_factory.mktemp("models")
+    os.environ["MODELS_DIR"] = str(folder)
+    yield folder
+    os.environ.pop("MODELS_DIR", None)
+
+
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The bundled all-MiniLM-L6-v2, shared by every test in the session."""
-    return Embedder()
+def embedder(models_dir: Path) -> Embedder:
+    """The bundled all-MiniLM-L6-v2 on ONNX Runtime (the default), shared by every test."""
+    return Embedder(onnx_dir=models_dir)
 
 
 @pytest.fixture

@@ -166,7 +166,7 @@ class OffTopic:
     @cached_property
     def _examples(self) -> np.ndarray:
         kinds = yaml.safe_load(self.path.read_text(encoding="utf-8"))["kinds"]
-        return self.embedder.embed([text for examples in kinds.values() for text in examples])
+        return self.embedder.embed_fixed([t for examples in kinds.values() for t in examples])
 
     def closeness(self, vector: np.ndarray) -> float:
         """The highest cosine between the question and any example request."""

@@ -100,7 +100,7 @@ class Retriever:
         snapshot = self.index.snapshot()
         with self._lock:
             if self._derived is None or self._derived[0] != snapshot.generation:
-                chunks = self.index.chunks(category="glossary")
+                chunks = snapshot.chunks.published("glossary")
                 glossary = Glossary(
                     [*Glossary.from_chunks(chunks).entries, *self.lexicon.entries()]
                 )
@@ -130,10 +130,12 @@ class Retriever:
         keyword: list[Hit] = []
         by_sentence: list[str] = []
         if mode in ("hybrid", "dense"):
-            dense = self.index.dense_search(vector, self.candidates, category)
+            dense = self.index.dense_search(vector, self.candidates, category, snapshot=snapshot)
             by_sentence = _chunks_of_best_sentences(snapshot, vector, SENTENCE_HITS, category)
         if mode in ("hybrid", "keyword"):
-            keyword = self.index.keyword_search(expanded, self.candidates, category)
+            keyword = self.index.keyword_search(
+                expanded, self.candidates, category, snapshot=snapshot
+            )
         rankings = [
             ([h.chunk.chunk_id for h in dense], 1.0),
             ([h.chunk.chunk_id for h in keyword], 1.0),
@@ -144,7 +146,7 @@ class Retriever:
             [ranking for ranking, _ in rankings], weights=[weight for _, weight in rankings]
         )
         found = {h.chunk.chunk_id: h.chunk for h in (*dense, *keyword)}
-        found |= self.index.get_chunks([i for i in by_sentence if i not in found])
+        found |= snapshot.chunks.get(i for i in by_sentence if i not in found)
         dense_scores = {h.chunk.chunk_id: h.score for h in dense}
         keyword_scores = {h.chunk.chunk_id: h.score for h in keyword}
         ranked = [
@@ -155,7 +157,7 @@ class Retriever:
         chosen = _diversify(ranked, k, self.max_per_document)
         missing = [r.chunk.chunk_id for r in chosen if r.dense is None]
         if missing:  # found by keywords only: how close in meaning is it anyway?
-            similarity = self.index.similarities(missing, vector)
+            similarity = snapshot.chunks.similarities(missing, vector)
             chosen = [
                 r
                 if r.dense is not None

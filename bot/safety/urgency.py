@@ -165,7 +165,7 @@ class UrgencyDetector:
             categories = self.lexicon.categories
             texts = [text for c in categories for text in c.exemplars]
             self._owners = [c.name for c in categories for _ in c.exemplars]
-            vectors = self.embedder.embed([*texts, *self.lexicon.contrast])
+            vectors = self.embedder.embed_fixed([*texts, *self.lexicon.contrast])
             self._exemplars, self._contrast = vectors[: len(texts)], vectors[len(texts) :]
 
     def assess(self, message: str) -> UrgencyAssessment:

@@ -27,7 +27,7 @@ def bench_ingest(source: Path, copies: int, settings: Settings) -> list[str]:
         bench_settings = settings.model_copy(
             update={"data_dir": Path(scratch) / "data", "chroma_host": None}
         )
-        embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+        embedder = Embedder.for_settings(settings)
         started = time.perf_counter()
         embedder.embed(["load the model"])
         lines.append(f"model load: {time.perf_counter() - started:.2f} s (not counted below)")

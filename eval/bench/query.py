@@ -2,14 +2,15 @@
 
 The shipped knowledge base is padded to each size with synthetic chunks: word salad drawn
 from the knowledge base's own vocabulary (so BM25 has realistic posting lists) with random
-unit vectors (so the vector index does the same work as for real text, without spending
-minutes embedding filler). Each size is measured in a fresh process that only opens the
-index and answers, so its peak memory is the serving cost.
+unit vectors for the chunks and their sentences (so the vector searches do the same work as
+for real text, without spending minutes embedding filler). Each size is measured in a fresh
+process that only opens the index and answers, so its peak memory is the serving cost.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -39,17 +40,19 @@ def bench_query(
 ) -> list[str]:
     lines = []
     with tempfile.TemporaryDirectory(prefix="bcft-bench-query-") as scratch:
-        embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+        embedder = Embedder.for_settings(settings)
         for size in sizes:
             data_dir = Path(scratch) / f"n{size}"
-            store = settings.model_copy(update={"data_dir": data_dir, "chroma_host": None})
+            store = settings.model_copy(
+                update={"data_dir": data_dir, "chroma_host": None, "models_dir": settings.onnx_dir}
+            )
             started = time.perf_counter()
             with open_index(store, embedder) as index:
                 run_ingest([knowledge_base], index)
                 _pad(index, size)
                 count = index.count()
             built = time.perf_counter() - started
-            figures = _measure_in_fresh_process(data_dir, questions)
+            figures = _measure_in_fresh_process(store, questions)
             lines.append(
                 f"{count:>7} chunks (built in {built:.0f} s): "
                 f"{latency_line('ask', figures['seconds'])}; "
@@ -97,21 +100,30 @@ def _pad(index, size: int) -> None:
             )
             for i in range(n)
         ]
-        raw = vectors.normal(size=(n, 384)).astype(np.float32)
-        raw /= np.linalg.norm(raw, axis=1, keepdims=True)
+        sentences = index.sentences_to_embed(chunks)
+        raw = _unit_vectors(vectors, n + len(sentences))
         index.write_document(
-            chunks, dict(zip((c.chunk_id for c in chunks), raw, strict=True)), None
+            chunks,
+            dict(zip((c.chunk_id for c in chunks), raw[:n], strict=True)),
+            None,
+            dict(zip(sentences, raw[n:], strict=True)),
         )
         missing -= n
         document += 1
     index.commit()
 
 
-def _measure_in_fresh_process(data_dir: Path, questions: list[str]) -> dict:
+def _unit_vectors(rng: np.random.Generator, n: int) -> np.ndarray:
+    raw = rng.normal(size=(n, 384)).astype(np.float32)
+    return raw / np.linalg.norm(raw, axis=1, keepdims=True)
+
+
+def _measure_in_fresh_process(store: Settings, questions: list[str]) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(questions, handle)
     result = subprocess.run(
-        [sys.executable, "-m", "eval.bench.query", str(data_dir), handle.name],
+        [sys.executable, "-m", "eval.bench.query", str(store.data_dir), handle.name],
+        env={**os.environ, "MODELS_DIR": str(store.onnx_dir)},
         capture_output=True,
         text=True,
         check=True,

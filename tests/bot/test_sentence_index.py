@@ -61,7 +61,10 @@ def test_a_new_generation_embeds_only_sentences_it_has_not_seen(
         chunk("b#1", "Another sentence there."),
     ]
     known = SentenceIndex.load(tmp_path / "sentences")
-    second = SentenceIndex.build("g2", chunks, embed, embedder.dimension, known=known)
+    assert known is not None
+    second = SentenceIndex.build(
+        "g2", chunks, embed, embedder.dimension, known=known.vector_by_text()
+    )
     assert embed.texts == ["A changed sentence now."]
     assert len(second.texts) == 3
 

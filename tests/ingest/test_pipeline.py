@@ -186,3 +186,28 @@ def test_the_lexicon_folder_holds_word_lists_not_documents(tmp_path: Path) -> No
     check_lexicon_folders([kb], report)
     ((path, reason),) = report.failed.items()
     assert path.endswith("terms.yaml") and "two or more names" in reason
+
+
+def test_sentences_are_embedded_with_their_chunks(index: KnowledgeIndex, kb: Path) -> None:
+    """One pass through the model at ingest; the snapshot then needs no model call."""
+    calls: list[list[str]] = []
+    embed = index.embedder.embed
+    index.embedder.embed = lambda texts: calls.append(texts) or embed(texts)  # type: ignore[method-assign]
+    try:
+        run_ingest([kb], index)
+        snapshot = index.snapshot()
+    finally:
+        del index.embedder.embed
+    assert len(calls) == 1
+    published = [c for c in index.chunks() if c.info.status == "published"]
+    assert set(snapshot.sentences.texts) <= set(calls[0])
+    assert {c.search_text for c in published} <= set(calls[0])
+
+
+def test_rebuild_re_embeds_the_sentences_too(index: KnowledgeIndex, kb: Path) -> None:
+    """Sentence vectors of the model an index was built with are never reused."""
+    run_ingest([kb], index)
+    before = index.embedder.texts_embedded
+    report = run_ingest([kb], index, rebuild=True)
+    sentences = len(set(index.snapshot().sentences.texts))
+    assert index.embedder.texts_embedded - before == report.chunks_embedded + sentences
