@@ -13,7 +13,7 @@ from typing import Any
 from bot.answering.confidence import Calibrator
 from bot.answering.engine import AnswerEngine
 from bot.answering.llm import create_chat_model
-from bot.answering.models import Answer
+from bot.answers import Answer
 from bot.documents import IngestReport
 from bot.index import KnowledgeIndex, open_index
 from bot.lexicons import check_lexicon_folders, load_lexicons, load_lexicons_or_built_in
@@ -68,6 +68,9 @@ class Services:
 
     def reindex(self, paths: list[Path] | None = None) -> IngestReport:
         """Incremental ingest of the knowledge base and uploads, from inside this process."""
+        # ingest is a layer below this one ([tool.importlinter] in pyproject.toml), imported
+        # here rather than at the top because only a reindex needs it: its splitters load
+        # LangChain, which answering a question does not.
         from ingest.pipeline import run_ingest
 
         if not self._reindexing.acquire(blocking=False):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from bot.safety.personal_data import redact_personal_data
 
 if TYPE_CHECKING:
-    from bot.answering.models import Answer
+    from bot.answers import Answer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS questions (

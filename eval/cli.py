@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from bot.cli.answers import check_retriever
-from bot.cli.common import console, errors, progress_bar, services_or_exit
-from bot.settings import get_settings
+from bot.commands import (
+    check_retriever,
+    console,
+    errors,
+    exit_if_no_index,
+    get_settings,
+    progress_bar,
+    services_or_exit,
+)
 
 eval_app = typer.Typer(help="Measure answer quality on question sets.")
 bench_app = typer.Typer(help="Measure speed and memory; prints figures, asserts nothing.")
@@ -239,6 +246,7 @@ def bench_query_command(
     from eval.questions import load_questions
 
     settings = get_settings()
+    exit_if_no_index(settings)  # the ablation needs it: say so before minutes of scratch indexes
     questions = _shipped_questions()
     console.print("[bold]Latency and memory by index size[/bold]")
     sizes_list = [int(size) for size in sizes.split(",")]
@@ -252,14 +260,42 @@ def bench_query_command(
             console.print(line)
 
 
+@bench_app.command("startup")
+def bench_startup_command(
+    runs: Annotated[int, typer.Option(min=1, help="Fresh processes per command.")] = 5,
+) -> None:
+    """Fresh-process time of `bcft --help` and of one `bcft ask`, each beside its goal."""
+    from eval.bench.startup import bench_startup
+
+    exit_if_no_index(get_settings())
+    for line in bench_startup(runs):
+        console.print(line)
+
+
 @bench_app.command("slack")
 def bench_slack_command(
     events: Annotated[int, typer.Option(min=1)] = 200,
     concurrency: Annotated[int, typer.Option(min=1)] = 20,
 ) -> None:
     """Event received -> chat.postMessage p50/p95 and ack p95, through `bcft serve`."""
+    _import_tests_from_checkout()
     from eval.bench.slack import bench_slack
 
     settings = get_settings()
     for line in bench_slack(settings.knowledge_base_dir, _shipped_questions(), events, concurrency):
         console.print(line)
+
+
+def _import_tests_from_checkout() -> None:
+    """The Slack bench uses the tests' fake Slack Web API (tests/support/fake_slack.py), so it
+    runs from a source checkout: put the checkout on the import path, or say why it cannot."""
+    checkout = Path(__file__).resolve().parent.parent
+    if not (checkout / "tests" / "support" / "fake_slack.py").is_file():
+        errors.print(
+            "[red]`bcft bench slack` runs from a source checkout[/red]: it needs "
+            "tests/support/fake_slack.py.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    if str(checkout) not in sys.path:
+        sys.path.append(str(checkout))

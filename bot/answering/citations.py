@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.answering.models import Answer, Source, UsedChunk
+from bot.answers import Answer, Source, UsedChunk
 from bot.documents import Chunk
 
 

@@ -15,8 +15,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from bot.answering.citations import cite, cite_in_answer, source_number, stale_notices, used_chunk
 from bot.answering.concepts import answer_type, question_concepts
@@ -24,7 +23,6 @@ from bot.answering.confidence import Calibrator, OffTopic, gather_evidence
 from bot.answering.conversation import with_topic
 from bot.answering.extractive import MAX_SENTENCES, Extract, Sentence, extract
 from bot.answering.llm import synthesise
-from bot.answering.models import Answer
 from bot.answering.question_parts import question_parts
 from bot.answering.signposts import (
     CALL_999,
@@ -35,6 +33,7 @@ from bot.answering.signposts import (
     ask_routes,
     emergency_routes,
 )
+from bot.answers import Answer
 from bot.index import KnowledgeIndex, Snapshot
 from bot.lexicons import Lexicons
 from bot.retrieval.lexicon import QueryLexicon, load_query_lexicon
@@ -44,6 +43,9 @@ from bot.safety.risk_lexicon import load_risk_lexicon
 from bot.safety.urgency import UrgencyAssessment, UrgencyDetector
 from bot.sentences import states_a_gap
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +338,7 @@ class AnswerEngine:
                 urgent = self.retriever.retrieve(
                     EMERGENCY_QUERY, 4, category="contacts", snapshot=snapshot
                 )
-                contacts = {c.chunk_id: c for c in self.index.chunks(category="contacts")}
+                contacts = {c.chunk_id: c for c in snapshot.chunks.published("contacts")}
                 self._signposts = (
                     snapshot.generation,
                     emergency_routes([r.chunk for r in urgent.chunks]),

@@ -3,6 +3,8 @@
 The model sees numbered sources inside a data block and is told to answer only from them and
 to cite each statement. Its reply is used only if every citation points at a real source
 and it cites at least one; otherwise the caller falls back to the extractive answer.
+
+LangChain is imported only when an LLM is configured, so answering without one never loads it.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import logging
 import re
 from html import escape
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from typing import TYPE_CHECKING
 
 from bot.retrieval.retriever import Retrieved
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import HumanMessage, SystemMessage
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,8 @@ def create_chat_model(settings: Settings) -> BaseChatModel | None:
 
 def build_messages(question: str, passages: list[Retrieved]) -> list[SystemMessage | HumanMessage]:
     """The prompt: rules as the system message; sources as escaped data, then the question."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     sources = "\n".join(
         f'<source n="{n}" title="{escape(p.chunk.info.title)}" section="{escape(p.chunk.section)}">'
         f"\n{escape(p.chunk.text)}\n</source>"

@@ -1,4 +1,11 @@
-"""`bcft`: the command line. Each command parses its arguments and delegates."""
+"""`bcft`: the command line. Each command parses its arguments and delegates.
+
+The command modules import at the top only what their options need (typer, rich, small
+domain records) and the rest inside the command that uses it, so that `bcft --help` and light
+commands never load the model, Chroma or LangChain (tests/bot/test_commands.py checks it). The
+shared helpers are in `bot.commands`, which the evaluation's commands (`eval.cli`, mounted
+here as `bcft eval` and `bcft bench`) use too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from typing import Annotated
 import typer
 
 from bot.cli import answers, knowledge, slack
-from bot.settings import get_settings
+from bot.commands import get_settings
 from eval.cli import bench_app, eval_app
 
 app = typer.Typer(help="BCFT practice companion: cited answers for new social workers.")

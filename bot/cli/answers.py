@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.answering.models import Answer
-from bot.cli.common import console, errors, services_or_exit
+from bot.answers import Answer
+from bot.commands import check_retriever, console, errors, get_settings, services_or_exit
 from bot.documents import CATEGORIES
 from bot.render.terminal import render_answer, render_emergency
-from bot.retrieval.retriever import MODES
-from bot.services import Services
-from bot.settings import get_settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,3 @@ def answer_or_explain(services: Services, question: str, **ask: Any) -> Answer |
             "run with --verbose to see why."
         )
         return None
-
-
-def check_retriever(retriever: str) -> None:
-    if retriever not in MODES:
-        raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--retriever")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from bot.cli.common import console, index_or_exit, progress_bar
+from bot.commands import console, get_settings, index_or_exit, progress_bar
 from bot.documents import CATEGORIES, IngestReport
-from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 kb_app = typer.Typer(help="Look after the knowledge base.")
 
@@ -33,7 +35,7 @@ def ingest_paths(settings: Settings, paths: list[Path], rebuild: bool = False) -
     from bot.lexicons import check_lexicon_folders
     from ingest.pipeline import run_ingest
 
-    with index_or_exit(settings) as index, progress_bar("Indexing") as progress:
+    with index_or_exit(settings, must_exist=False) as index, progress_bar("Indexing") as progress:
         report = run_ingest(paths, index, rebuild=rebuild, progress=progress)
     check_lexicon_folders(paths, report)
     print_ingest_report(report)

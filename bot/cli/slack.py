@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from bot.cli.answers import chat
-from bot.cli.common import console, errors
 from bot.cli.knowledge import ingest_paths
-from bot.settings import Settings, get_settings
+from bot.commands import console, errors, get_settings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 feedback_app = typer.Typer(help="What users said about the answers.")
 

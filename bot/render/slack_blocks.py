@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answering.models import Answer, Source
+from bot.answers import Answer, Source
 
 Block = dict[str, Any]
 _MAX_TEXT = 2900  # Slack allows 3000 characters in a text object

@@ -6,7 +6,7 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.answering.models import Answer
+from bot.answers import Answer
 
 
 def render_emergency(lines: list[str]) -> RenderableType:

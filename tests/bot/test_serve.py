@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.fake_slack import BOT_USER, FakeSlack, SlackSender
 from tests.support.documents import write_markdown
+from tests.support.fake_slack import BOT_USER, FakeSlack, SlackSender
 from tests.support.processes import (
     BCFT,
     PROJECT,

@@ -13,9 +13,9 @@ from bot.embedding import Embedder
 from bot.index import open_index
 from bot.settings import Settings
 from bot.slack.server import SlackHttpApp
-from eval.fake_slack import BOT_USER, FakeSlack, SlackSender, serve_wsgi
 from ingest.pipeline import run_ingest
 from tests.support.calibration import TEST_KB_MIN_IN_SCOPE
+from tests.support.fake_slack import BOT_USER, FakeSlack, SlackSender, serve_wsgi
 from tests.support.processes import wait_for_http
 
 KB = Path(__file__).resolve().parent / "kb"

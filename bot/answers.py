@@ -1,4 +1,8 @@
-"""The structured answer: built once by the engine, rendered for terminal, Slack and JSON."""
+"""The structured answer: built once by the engine, rendered for terminal, Slack and JSON.
+
+A domain record like `bot.documents`: the store, the renderers and the adapters use it
+without depending on how answers are made.
+"""
 
 from __future__ import annotations
 

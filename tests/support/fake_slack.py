@@ -1,4 +1,7 @@
-"""Slack without Slack, for tests and `bcft bench slack`: a fake Web API and signed requests."""
+"""Slack without Slack, for tests and `bcft bench slack`: a fake Web API and signed requests.
+
+A test fake, so it lives with the tests; the Slack bench imports it from a source checkout.
+"""
 
 from __future__ import annotations
 
