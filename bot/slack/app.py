@@ -14,16 +14,19 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.services import Services
 from bot.slack import admin, feedback, questions
-from bot.slack.delivery import deduplicate
+from bot.slack.answer_pool import AnswerPool
 
 
-def create_app(services: Services) -> App:
+def create_app(services: Services, answers: AnswerPool) -> App:
     """The Bolt app, talking to SLACK_API_URL, acknowledging first and working after.
 
-    Bolt acknowledges every request before its listener runs (process_before_response is
-    off), then runs the listener on its executor. Bolt's default executor runs 5 listeners at
-    a time; ours is sized by SLACK_LISTENER_THREADS, because an answer takes a while and
-    several people ask at once.
+    Nothing stands between Slack's request and its acknowledgement but Bolt's own checks
+    (signature, timestamp, routing): no middleware of ours touches the store or the model.
+    Bolt acknowledges an event before its listener runs (process_before_response is off); a
+    command or button listener calls ack() first thing. Listeners run on Bolt's executor
+    (SLACK_LISTENER_THREADS threads) and only do quick work there: the question listeners
+    hand each question to `answers`, the bounded pool that assesses and answers it, so a
+    queue of answers never delays an acknowledgement.
     """
     settings = services.settings
     # A reply that Slack refuses for a moment (429 with Retry-After, a 5xx, a dropped
@@ -45,8 +48,7 @@ def create_app(services: Services) -> App:
             max_workers=settings.slack_listener_threads, thread_name_prefix="slack-listener"
         ),
     )
-    app.use(deduplicate(services))
-    questions.register(app, services)
+    questions.register(app, services, answers)
     feedback.register(app, services)
     admin.register(app, services)
     return app

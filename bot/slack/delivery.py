@@ -1,10 +1,12 @@
 """Getting answers to people reliably: urgency first, then dedupe, rate limits and apologies.
 
 Every way of asking (mention, DM, DM with a file, `/ask`, the assistant panel) comes through
-`answer_question`, which assesses urgency before anything else. An urgent message is never
-rate-limited, and whatever fails after the assessment, its reply still carries the emergency
-route. The shared store is used fail-open: if it cannot be reached, people are still answered
-(at worst twice), because silence is the one outcome this bot must never produce.
+`assess_then` and `answer_question`, after Slack's request has been acknowledged: the message
+is assessed for urgency before anything else, then de-duplicated, rate-limited (unless urgent)
+and answered. An urgent message is never rate-limited, and whatever fails after the
+assessment, its reply still carries the emergency route. The shared store is used fail-open:
+if it cannot be reached, people are still answered (at worst twice), because silence is the
+one outcome this bot must never produce.
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from slack_bolt import BoltResponse
-from slack_bolt.request import BoltRequest
-
-from bot.answering.models import Answer
+from bot.answers import Answer
 from bot.render.slack_blocks import answer_blocks, fallback_text
 from bot.safety.urgency import UrgencyAssessment
 from bot.services import Services
+from bot.slack.answer_pool import AnswerPool, Priority
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +37,29 @@ def strip_mentions(text: str) -> str:
     return " ".join(_MENTION.sub(" ", text or "").split())
 
 
-def deduplicate(services: Services) -> Callable[..., Any]:
-    """Global middleware: an event Slack delivers twice (a retry) is acknowledged and dropped.
+def assess_then(
+    services: Services,
+    answers: AnswerPool,
+    question: str,
+    work: Callable[[UrgencyAssessment], None],
+) -> None:
+    """Queue `work` for `question`: assess urgency first, then `work(urgency)`, urgent first.
 
-    The record of seen event ids lives in the shared store, so this holds across every worker
-    process. If the store cannot be reached the event goes through: a rare duplicate answer
-    is better than a message nobody answers.
+    Called by listeners after Slack's request is acknowledged; returns at once. The
+    assessment runs ahead of any answering, so an urgent message waits for no ordinary one.
     """
 
-    def middleware(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:
-        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
-        if event_id and not _first_time(services, f"event:{event_id}"):
-            log.info("dropping duplicate delivery of %s", event_id)
-            return BoltResponse(status=200, body="")
-        return next()
+    def assess() -> None:
+        urgency = services.engine.assess_urgency(question)
+        priority = Priority.URGENT if urgency.urgent else Priority.ROUTINE
+        answers.submit(priority, lambda: work(urgency))
 
-    return middleware
+    answers.submit(Priority.ASSESS, assess)
 
 
 def answer_question(
     services: Services,
+    answers: AnswerPool,
     *,
     question: str,
     user: str,
@@ -63,49 +67,74 @@ def answer_question(
     thread: str,
     post: Callable[[Answer], None],
     apologise: Callable[[str], None],
-    urgency: UrgencyAssessment | None = None,
-) -> Answer | None:
-    """Answer once per triggering message, urgent messages first and never silently.
+    urgency: UrgencyAssessment,
+    then: Callable[[], None] | None = None,
+) -> None:
+    """Answer once per triggering message, never silently; `urgency` is its assessment.
 
-    `message_key` identifies the user's message (channel and timestamp): the @mention and the
-    `message` copy of the same message share it, so only the first produces an answer.
-    `urgency` is the caller's assessment when it already made one.
+    Runs on an answer thread; the reply is sent on a sending thread, then `then` runs there.
+    `message_key` identifies the user's message (channel and timestamp): Slack's retries of
+    an event, and the `message` copy of an @mention, share it, so only the first delivery
+    produces an answer, while two messages never share it.
     """
-    urgency = urgency or services.engine.assess_urgency(question)
-    if not _first_time(services, f"message:{message_key}"):
-        return None
-    if not urgency.urgent and not _within_rate_limit(services, user):
-        apologise(RATE_LIMITED)
-        return None
-    try:
-        answer = services.answer(
-            question,
-            urgency=urgency,
-            history=services.thread_history(thread),
-            channel="slack",
-            thread=thread,
-            user=user,
-        )
-        post(answer)
-        return answer
-    except Exception:
-        reference = uuid.uuid4().hex[:8]
-        log.exception("answering failed (reference %s)", reference)
-        lines = services.engine.emergency_route() if urgency.urgent else []
-        apologise(
-            "\n".join(
-                [
-                    *lines,
-                    f"Sorry, something went wrong while answering (reference {reference}). Please "
-                    "try again in a minute; if it keeps happening, send the reference to the "
-                    "practice companion maintainers.",
-                ]
+    reply: Callable[[], None] | None
+    if not first_time(services, f"message:{message_key}"):
+        reply = None  # Slack's retry, or the `message` copy of an @mention: answered already
+    elif not urgency.urgent and not _within_rate_limit(services, user):
+        reply = partial(apologise, RATE_LIMITED)
+    else:
+        try:
+            answer = services.answer(
+                question,
+                urgency=urgency,
+                history=services.thread_history(thread),
+                channel="slack",
+                thread=thread,
+                user=user,
             )
-        )
-        return None
+            reply = partial(_post_or_apologise, services, answer, post, apologise)
+        except Exception:
+            reply = partial(apologise, _failure_message(services, urgency.urgent))
+
+    def send() -> None:
+        if reply is not None:
+            reply()
+        if then is not None:
+            then()
+
+    answers.send(send)
 
 
-def _first_time(services: Services, key: str) -> bool:
+def _post_or_apologise(
+    services: Services,
+    answer: Answer,
+    post: Callable[[Answer], None],
+    apologise: Callable[[str], None],
+) -> None:
+    """Send the answer; if Slack will not take it, an apology (with the route if urgent)."""
+    try:
+        post(answer)
+    except Exception:
+        apologise(_failure_message(services, answer.urgent))
+
+
+def _failure_message(services: Services, urgent: bool) -> str:
+    """An apology with a reference for the log, starting with the emergency route if urgent."""
+    reference = uuid.uuid4().hex[:8]
+    log.exception("answering failed (reference %s)", reference)
+    lines = services.engine.emergency_route() if urgent else []
+    return "\n".join(
+        [
+            *lines,
+            f"Sorry, something went wrong while answering (reference {reference}). Please try "
+            "again in a minute; if it keeps happening, send the reference to the practice "
+            "companion maintainers.",
+        ]
+    )
+
+
+def first_time(services: Services, key: str) -> bool:
+    """True the first time `key` is seen by any worker; also True if the store is unreachable."""
     try:
         return services.store.first_time_seen(key)
     except Exception:

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.answering.models import Answer
+from bot.answers import Answer
 from bot.render.slack_blocks import FEEDBACK_DOWN, FEEDBACK_UP, SHARE, answer_blocks, fallback_text
 from bot.services import Services
 from bot.slack.views import FEEDBACK_MODAL, feedback_modal

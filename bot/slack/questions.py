@@ -1,4 +1,9 @@
-"""Where new starters ask: @mentions, direct messages, `/ask` and the assistant panel."""
+"""Where new starters ask: @mentions, direct messages, `/ask` and the assistant panel.
+
+Each listener runs after Slack's request is acknowledged (`/ask` acknowledges first thing) and
+only reads the payload and queues the question on the answer pool (`assess_then`): urgency is
+assessed there first, then the question is answered and the answer posted.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,18 @@ from slack_bolt import App, Assistant
 
 from bot.render.slack_blocks import answer_blocks, fallback_text
 from bot.safety.personal_data import redact_personal_data
+from bot.safety.urgency import UrgencyAssessment
 from bot.services import Services
 from bot.slack.admin import handle_upload, is_admin
-from bot.slack.delivery import answer_question, post_answer, post_text, strip_mentions
+from bot.slack.answer_pool import AnswerPool, Priority
+from bot.slack.delivery import (
+    answer_question,
+    assess_then,
+    first_time,
+    post_answer,
+    post_text,
+    strip_mentions,
+)
 from bot.slack.views import suggested_prompts
 
 log = logging.getLogger(__name__)
@@ -23,22 +37,29 @@ GREETING = (
 )
 
 
-def register(app: App, services: Services) -> None:
-    """Attach the question listeners to the app."""
+def register(app: App, services: Services, answers: AnswerPool) -> None:
+    """Attach the question listeners to the app; `answers` does the answering."""
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], client: Any) -> None:
         channel, ts = event["channel"], event["ts"]
         thread_ts = event.get("thread_ts") or ts
-        answer_question(
-            services,
-            question=strip_mentions(event.get("text", "")),
-            user=event.get("user", ""),
-            message_key=f"{channel}:{ts}",
-            thread=f"{channel}:{thread_ts}",
-            post=post_answer(client, channel, thread_ts),
-            apologise=post_text(client, channel, thread_ts),
-        )
+        question = strip_mentions(event.get("text", ""))
+
+        def answer(urgency: UrgencyAssessment) -> None:
+            answer_question(
+                services,
+                answers,
+                question=question,
+                user=event.get("user", ""),
+                message_key=f"{channel}:{ts}",
+                thread=f"{channel}:{thread_ts}",
+                post=post_answer(client, channel, thread_ts),
+                apologise=post_text(client, channel, thread_ts),
+                urgency=urgency,
+            )
+
+        assess_then(services, answers, question, answer)
 
     @app.event("message")
     def on_direct_message(event: dict[str, Any], client: Any) -> None:
@@ -51,16 +72,22 @@ def register(app: App, services: Services) -> None:
             return  # edits, deletions and other housekeeping
         question = strip_mentions(event.get("text", ""))
         user = event.get("user", "")
-        if question or subtype is None:
+
+        def upload() -> None:  # ingesting is CPU work, so it waits its turn like an answer
+            answers.submit(Priority.ROUTINE, lambda: handle_upload(services, client, event))
+
+        def answer(urgency: UrgencyAssessment) -> None:
             # The words sent with a file are a question too, unless a practice lead is adding
-            # a document; an urgent message is answered first, whoever sends it.
-            urgency = services.engine.assess_urgency(question)
-            adding_document = (
+            # a document; an urgent message is answered first, whoever sends it, and the file
+            # is dealt with once the answer is sent.
+            then = upload if subtype == "file_share" else None
+            answering = (question or subtype is None) and not (
                 subtype == "file_share" and not urgency.urgent and is_admin(services, client, user)
             )
-            if not adding_document:
+            if answering:
                 answer_question(
                     services,
+                    answers,
                     question=question,
                     user=user,
                     message_key=f"{channel}:{ts}",
@@ -68,14 +95,18 @@ def register(app: App, services: Services) -> None:
                     post=post_answer(client, channel, event.get("thread_ts")),
                     apologise=post_text(client, channel, event.get("thread_ts")),
                     urgency=urgency,
+                    then=then,
                 )
-        if subtype == "file_share":
-            handle_upload(services, client, event)
+            elif then is not None:
+                then()
+
+        assess_then(services, answers, question, answer)
 
     @app.command("/ask")
     def on_ask(ack: Any, command: dict[str, Any], respond: Any) -> None:
-        ack()
+        ack()  # Slack is answered before the question is even queued
         channel, user = command.get("channel_id", ""), command.get("user_id", "")
+        question = command.get("text", "")
 
         def post(answer: Any) -> None:
             respond(
@@ -84,25 +115,34 @@ def register(app: App, services: Services) -> None:
                 blocks=answer_blocks(answer, share=True),
             )
 
-        answer_question(
-            services,
-            question=command.get("text", ""),
-            user=user,
-            message_key=f"command:{command.get('trigger_id', '')}",
-            thread=f"{channel}:{user}:ask",
-            post=post,
-            apologise=lambda text: respond(response_type="ephemeral", text=text),
-        )
+        def answer(urgency: UrgencyAssessment) -> None:
+            answer_question(
+                services,
+                answers,
+                question=question,
+                user=user,
+                message_key=f"command:{command.get('trigger_id', '')}",
+                thread=f"{channel}:{user}:ask",
+                post=post,
+                apologise=lambda text: respond(response_type="ephemeral", text=text),
+                urgency=urgency,
+            )
 
-    app.use(_assistant(services))
+        assess_then(services, answers, question, answer)
+
+    app.use(_assistant(services, answers))
 
 
-def _assistant(services: Services) -> Assistant:
+def _assistant(services: Services, answers: AnswerPool) -> Assistant:
     """The side panel: greeting and prompts, a "thinking" status, a thread title."""
     assistant = Assistant()
 
     @assistant.thread_started
-    def start(say: Any, set_suggested_prompts: Any) -> None:
+    def start(payload: dict[str, Any], say: Any, set_suggested_prompts: Any) -> None:
+        thread = payload.get("assistant_thread", {})
+        key = f"greeting:{thread.get('channel_id')}:{thread.get('thread_ts')}"
+        if thread.get("thread_ts") and not first_time(services, key):
+            return  # Slack's retry of an event already handled
         say(GREETING)
         prompts = suggested_prompts(services.index)
         if prompts:
@@ -114,8 +154,8 @@ def _assistant(services: Services) -> Assistant:
     ) -> None:
         channel, ts, thread_ts = payload["channel"], payload["ts"], payload["thread_ts"]
         question = strip_mentions(payload.get("text", ""))
-        urgency = services.engine.assess_urgency(question)
         thread = f"{channel}:{thread_ts}"
+        # Shown at once, while the question waits its turn (the title is redacted text).
         if not services.thread_history(thread):
             _cosmetic(set_title, redact_personal_data(question)[0][:80] or "Question")
         _cosmetic(set_status, "is thinking…")
@@ -124,16 +164,20 @@ def _assistant(services: Services) -> Assistant:
             post_text(client, channel, thread_ts)(text)
             _cosmetic(set_status, "")
 
-        answer_question(
-            services,
-            question=question,
-            user=payload.get("user", ""),
-            message_key=f"{channel}:{ts}",
-            thread=thread,
-            post=post_answer(client, channel, thread_ts),
-            apologise=apologise,
-            urgency=urgency,
-        )
+        def answer(urgency: UrgencyAssessment) -> None:
+            answer_question(
+                services,
+                answers,
+                question=question,
+                user=payload.get("user", ""),
+                message_key=f"{channel}:{ts}",
+                thread=thread,
+                post=post_answer(client, channel, thread_ts),
+                apologise=apologise,
+                urgency=urgency,
+            )
+
+        assess_then(services, answers, question, answer)
 
     return assistant
 

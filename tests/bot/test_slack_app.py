@@ -13,8 +13,8 @@ import pytest
 
 from bot.slack.admin import NOT_ALLOWED
 from bot.store import Store
-from eval.fake_slack import FakeSlack, SlackSender, post_signed, sign
 from tests.support.documents import write_markdown
+from tests.support.fake_slack import FakeSlack, SlackSender, post_signed, sign
 from tests.support.slack import (
     ADMIN,
     LEAD,

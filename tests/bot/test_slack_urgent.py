@@ -14,7 +14,7 @@ import pytest
 from bot.answering.signposts import CALL_999
 from bot.slack.admin import NOT_ALLOWED
 from bot.store import Store
-from eval.fake_slack import FakeSlack, SlackSender
+from tests.support.fake_slack import FakeSlack, SlackSender
 from tests.support.slack import (
     ADMIN,
     NEWCOMER,
