@@ -1,4 +1,9 @@
-"""`bcft bench ingest`: end-to-end chunks per second against the model's raw embedding rate."""
+"""`bcft bench ingest`: the end-to-end rate against the model's raw rate on the same texts.
+
+The pipeline embeds each new chunk and each sentence it has not seen, in one batched pass;
+the raw rate is the model alone on exactly those texts, so their ratio is what parsing,
+chunking, sentence splitting, writing and building the snapshot cost.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ def bench_ingest(source: Path, copies: int, settings: Settings) -> list[str]:
             total = time.perf_counter() - started
             in_pipeline = embedder.seconds_embedding
             texts = [chunk.search_text for chunk in index.chunks(include_drafts=True)]
+            texts += list(dict.fromkeys(index.snapshot().sentences.texts))
 
             started = time.perf_counter()
             embedder.embed(texts)
@@ -52,11 +58,12 @@ def bench_ingest(source: Path, copies: int, settings: Settings) -> list[str]:
         overhead = total - in_pipeline
         lines += [
             f"corpus: {len(report.added)} documents, {chunks} chunks ({copies} copies of {source})",
-            f"end to end: {total:.2f} s = {chunks / total:.0f} chunks/s",
-            f"embedding inside the run: {in_pipeline:.2f} s; raw model rate on the same chunks: "
-            f"{len(texts) / raw:.0f} chunks/s ({raw:.2f} s)",
-            f"pipeline overhead (parsing, chunking, writes): {overhead:.2f} s = "
-            f"{100 * overhead / in_pipeline:.0f}% of embedding time (goal < 25%)",
+            f"end to end: {total:.2f} s = {len(texts) / total:.0f} texts/s "
+            f"({chunks} chunks and {len(texts) - chunks} sentences)",
+            f"raw model rate on the same texts: {len(texts) / raw:.0f} texts/s ({raw:.2f} s); "
+            f"embedding inside the run: {in_pipeline:.2f} s",
+            f"end-to-end rate / raw rate: {raw / total:.2f} (goal >= 0.85); pipeline overhead "
+            f"(parsing, chunking, writes, snapshot) {overhead:.2f} s",
             f"re-run on the unchanged tree, in process: {unchanged:.2f} s "
             f"({len(rerun.unchanged)} unchanged, {rerun.chunks_embedded} embedded)",
             f"peak memory of this ingest process: {peak_memory_mb():.0f} MB",

@@ -33,6 +33,9 @@ from ingest.pipeline import run_ingest
 
 SYNTHETIC_DOC_CHUNKS = 500
 WARM_UP = 5
+# The goals by index size: `ask` p95 in ms and peak memory in MB (issue #10).
+P95_GOAL_MS = {10_000: 25, 100_000: 50}
+MEMORY_GOAL_MB = {100_000: 1200}
 
 
 def bench_query(
@@ -53,10 +56,13 @@ def bench_query(
                 count = index.count()
             built = time.perf_counter() - started
             figures = _measure_in_fresh_process(store, questions)
+            p95_goal = f" (goal p95 <= {P95_GOAL_MS[size]} ms)" if size in P95_GOAL_MS else ""
+            memory_goal = f" (goal <= {MEMORY_GOAL_MB[size]} MB)" if size in MEMORY_GOAL_MB else ""
             lines.append(
                 f"{count:>7} chunks (built in {built:.0f} s): "
-                f"{latency_line('ask', figures['seconds'])}; "
-                f"peak memory {figures['peak_mb']:.0f} MB; open + warm-up {figures['load_s']:.1f} s"
+                f"{latency_line('ask', figures['seconds'])}{p95_goal}; "
+                f"peak memory {figures['peak_mb']:.0f} MB{memory_goal}; "
+                f"open + warm-up {figures['load_s']:.1f} s"
             )
     return lines
 
