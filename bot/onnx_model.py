@@ -35,6 +35,8 @@ class OnnxEmbeddingModel:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = _THREADS
         options.log_severity_level = 3  # warnings about unused initialisers are noise
+        # Idle threads sleep rather than spin: the rest of answering needs the cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )
