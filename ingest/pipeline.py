@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 
 # Bump when loading or chunking changes in a way that should re-chunk every document.
 PIPELINE_VERSION = "1"
-_EMBED_GROUP = 256
+# Chunks embedded per model call (with their new sentences). The model pads each batch to its
+# longest text and batches a call's texts sorted by length, so a larger call mixes fewer
+# lengths: 2,048 embeds the shipped corpus x5 in 62 s where 256 took 70 s (one call: 59 s).
+_EMBED_GROUP = 2048
 
 # Called after each file with (files done, files in all, file path).
 Progress = Callable[[int, int, str], None]
