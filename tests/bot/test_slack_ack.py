@@ -55,13 +55,6 @@ class HeldAnswering:
 
 
 @pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack, embedder):
     """A bot with two answer threads and only two threads for Bolt's listeners."""
     settings = bot_settings(

@@ -7,7 +7,6 @@ the store, Slack refusing a post), its reply still carries the emergency route.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 
@@ -31,13 +30,6 @@ pytestmark = pytest.mark.slow
 
 URGENT = "a girl just told me her stepdad hits her and she is scared to go home tonight"
 PUBLISHED_ROUTE = "01274 435600"  # the test knowledge base's contacts document
-
-
-@pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture(scope="module")
