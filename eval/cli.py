@@ -242,15 +242,25 @@ def bench_query_command(
 ) -> None:
     """`ask` latency p50/p95 and peak memory at each index size; dense/keyword/hybrid ablation."""
     from bot.answering.engine import AnswerEngine
-    from eval.bench.query import bench_ablation, bench_query
+    from eval.bench.query import bench_ablation, bench_query, stress_questions
     from eval.questions import load_questions
+    from eval.sets import SETS
 
     settings = get_settings()
     exit_if_no_index(settings)  # the ablation needs it: say so before minutes of scratch indexes
     questions = _shipped_questions()
     console.print("[bold]Latency and memory by index size[/bold]")
     sizes_list = [int(size) for size in sizes.split(",")]
-    for line in bench_query(settings, settings.knowledge_base_dir, questions, sizes_list):
+    every_question = [
+        q.question for named in SETS.values() for q in load_questions(named.paths).questions
+    ]
+    for line in bench_query(
+        settings,
+        settings.knowledge_base_dir,
+        questions,
+        sizes_list,
+        stress_questions(every_question),
+    ):
         console.print(line)
     console.print("[bold]Retriever ablation on the shipped question set[/bold]")
     with services_or_exit(settings) as services:
