@@ -1,10 +1,11 @@
 """The embedding model run by ONNX Runtime: the same weights, three times faster on a CPU.
 
 The sentence-transformers model (BERT, mean pooling, normalisation) is exported once from the
-local weights to an ONNX file under DATA_DIR/models and run from there; nothing is
-downloaded. The vectors equal the PyTorch ones to about 1e-7, so an index built with either
-backend serves the other. Once the file exists, answering needs neither torch nor
-transformers, which also makes a fresh `bcft ask` start faster.
+local weights to an ONNX file under MODELS_DIR (default DATA_DIR/models) and run from there;
+nothing is downloaded. A short text costs about 4 ms on this machine; each call sorts its
+texts by length, so a batch pads little. The vectors equal the PyTorch ones to about 1e-7,
+so an index built with either backend serves the other. Once the file exists, answering
+needs neither torch nor transformers, which also makes a fresh `bcft ask` start faster.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from pathlib import Path
 import numpy as np
 
 MAX_TOKENS = 256  # the model's max_seq_length: longer texts are truncated, as PyTorch does
-# A short text costs about 4 ms here; batches are sorted by length so padding stays small.
-_THREADS = os.cpu_count() or 1
+_THREADS = os.cpu_count() or 1  # one per core: a batch at ingest uses them all
 
 
 class OnnxEmbeddingModel:
