@@ -40,7 +40,7 @@ from bot.retrieval.lexicon import QueryLexicon, load_query_lexicon
 from bot.retrieval.retriever import Mode, RetrievalResult, Retriever
 from bot.safety.personal_data import redact_personal_data
 from bot.safety.risk_lexicon import load_risk_lexicon
-from bot.safety.urgency import UrgencyAssessment, UrgencyDetector
+from bot.safety.urgency import UNASSESSED, UrgencyAssessment, UrgencyDetector
 from bot.sentences import states_a_gap
 from bot.settings import Settings
 
@@ -130,8 +130,15 @@ class AnswerEngine:
         return self.calibrator.threshold if override is None else override
 
     def assess_urgency(self, message: str) -> UrgencyAssessment:
-        """Is a child at immediate risk? Callers ask this before anything else."""
-        return self.urgency.assess(message)
+        """Is a child at immediate risk? Callers ask this before anything else.
+
+        Never raises: if the check fails, the message is treated as urgent (UNASSESSED).
+        """
+        try:
+            return self.urgency.assess(message)
+        except Exception:
+            log.exception("urgency could not be assessed; treating the message as urgent")
+            return UNASSESSED
 
     def emergency_route(self, today: date | None = None) -> list[str]:
         """The emergency lines as plain text, for replies that cannot carry an answer.

@@ -107,7 +107,7 @@ _CLAUSE_BREAK = re.compile(r"[.!?;\n]+|\s[-–—]\s|,\s")
 _MIN_CLAUSE_WORDS = 3
 MAX_CLAUSES = 48  # a 20,000-character message is still assessed, in bounded time
 
-Layer = Literal["words", "meaning", "now", "present", "situation"]
+Layer = Literal["words", "meaning", "now", "present", "situation", "unassessed"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,13 @@ class UrgencyAssessment:
 # 1.0 first, then precision: see `bcft eval urgency`.
 MEANING_THRESHOLD = 0.50
 MEANING_MARGIN = 0.02
+
+
+# When the assessment itself fails, the message is treated as urgent: a needless emergency
+# route costs a line of text, a missing one could cost a child.
+UNASSESSED = UrgencyAssessment(
+    True, (Signal("unassessed", "the urgency check failed; the emergency route is shown"),)
+)
 
 
 class UrgencyDetector:

@@ -17,6 +17,8 @@ from bot.answering.engine import KNOWN_GAP, NOT_COVERED, AnswerEngine
 from bot.answering.llm import build_messages
 from bot.answering.signposts import CALL_999
 from bot.index import KnowledgeIndex, open_index
+from bot.safety.risk_lexicon import load_risk_lexicon
+from bot.safety.urgency import UrgencyAssessment, UrgencyDetector
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store
@@ -322,3 +324,17 @@ def test_llm_reply_with_valid_citations_is_used_and_renumbered(index: KnowledgeI
     assert answer.mode == "llm"
     assert answer.answer == "It is held within 15 working days [1]."
     assert [(s.n, s.section) for s in answer.sources] == [(1, "When it is held")]
+
+
+def test_a_failing_urgency_check_still_shows_the_emergency_route(index: KnowledgeIndex) -> None:
+    """If the assessment itself breaks, the message is treated as urgent, never as safe."""
+
+    class FailingDetector(UrgencyDetector):
+        def assess(self, message: str) -> UrgencyAssessment:
+            raise RuntimeError("risk lexicon unreadable")
+
+    engine = AnswerEngine(index, index.settings, urgency=FailingDetector(load_risk_lexicon()))
+    assessment = engine.assess_urgency("what is a core group?")
+    assert assessment.urgent and assessment.reasons[0].startswith("unassessed")
+    answer = engine.ask("what is a core group?")
+    assert answer.urgent and answer.emergency[0] == CALL_999
