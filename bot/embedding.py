@@ -8,6 +8,7 @@ sentence-transformers (used when no folder for the export is given, and to expor
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -18,6 +19,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
@@ -134,11 +137,14 @@ class Embedder:
             return np.load(path)
         except (OSError, ValueError):
             vectors = self.embed(texts)
-        self.onnx_dir.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.part")
-        with partial.open("wb") as handle:
-            np.save(handle, vectors)
-        os.replace(partial, path)
+        try:
+            self.onnx_dir.mkdir(parents=True, exist_ok=True)
+            with partial.open("wb") as handle:
+                np.save(handle, vectors)
+            os.replace(partial, path)
+        except OSError:  # a read-only folder: embed again next time rather than fail now
+            log.warning("could not keep example vectors in %s", self.onnx_dir, exc_info=True)
         return vectors
 
     @property

@@ -78,3 +78,19 @@ def test_a_fixed_list_is_embedded_once_then_read(embedder: Embedder) -> None:
     assert fresh.texts_embedded == 0
     changed = fresh.embed_fixed([*examples, "one more example"])
     assert changed.shape == (3, 384) and fresh.texts_embedded == 3
+
+
+def test_a_folder_it_cannot_write_costs_time_not_the_vectors(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Example vectors that cannot be kept are embedded again next time; nothing fails."""
+    examples = ["a child is alone at home tonight"]
+    expected = embedder.embed(examples)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    unwritable = Embedder(onnx_dir=embedder.onnx_dir)
+    unwritable.embed(["load the export"])
+    unwritable.onnx_dir = blocker / "models"  # cannot be created: a file is in the way
+    assert np.abs(unwritable.embed_fixed(examples) - expected).max() < 1e-6
+    assert np.abs(unwritable.embed_fixed(examples) - expected).max() < 1e-6
+    assert unwritable.texts_embedded == 1 + 2  # embedded each time, as nothing could be kept
