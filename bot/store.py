@@ -101,6 +101,11 @@ class Store:
         finally:
             db.close()
 
+    def ping(self) -> None:
+        """Raise if the store cannot be reached (used by readiness checks)."""
+        with self._connect() as db:
+            db.execute("SELECT 1")
+
     # -- audit and knowledge gaps ---------------------------------------------------------
 
     def record_answer(
