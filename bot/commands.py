@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.index import KnowledgeIndex
     from bot.services import Services
     from bot.settings import Settings
+    from bot.store import Store
 
 console = Console()
 errors = Console(stderr=True)
@@ -43,7 +44,7 @@ def index_or_exit(settings: Settings, *, must_exist: bool = True) -> Iterator[Kn
         _exit_if_no_store(settings)
     from bot.index import open_index
 
-    with _readable_index_errors(settings), open_index(settings) as index:
+    with _readable_errors(settings), open_index(settings) as index:
         if must_exist and not index.count():
             _no_index(index.location)
         yield index
@@ -63,12 +64,26 @@ def services_or_exit(
     from bot.services import open_services
 
     with (
-        _readable_index_errors(settings, question),
+        _readable_errors(settings, question),
         open_services(settings, calibrator) as services,
     ):
         if not services.index.count():
             _no_index(services.index.location, settings, question)
         yield services
+
+
+@contextmanager
+def store_or_exit(settings: Settings) -> Iterator[Store]:
+    """Open the store (DATABASE_URL, else SQLite under DATA_DIR); if it cannot be reached or
+    migrated, one clear line and exit status 2."""
+    from bot.store import open_store
+
+    with _readable_errors(settings):
+        store = open_store(settings)
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 def exit_if_no_index(settings: Settings) -> None:
@@ -102,16 +117,20 @@ def _no_index(
 
 
 @contextmanager
-def _readable_index_errors(settings: Settings, question: str | None = None) -> Iterator[None]:
+def _readable_errors(settings: Settings, question: str | None = None) -> Iterator[None]:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.index import IndexMismatchError
     from bot.index_lock import IndexBusyError
 
     try:
         yield
-    except (IndexBusyError, IndexMismatchError) as error:
+    except (IndexBusyError, IndexMismatchError, SQLAlchemyError) as error:
         if question is not None and _urgent_by_words(settings, question):
             _print_call_999()
-        errors.print(f"[red]Cannot use the index:[/red] {error}", soft_wrap=True)
+        what = "the store" if isinstance(error, SQLAlchemyError) else "the index"
+        reason = str(error).strip().splitlines()[0]
+        errors.print(f"[red]Cannot use {what}:[/red] {reason}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from bot.index import KnowledgeIndex, open_index
 from bot.lexicons import check_lexicon_folders, load_lexicons, load_lexicons_or_built_in
 from bot.safety.urgency import UrgencyDetector
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +98,9 @@ def open_services(settings: Settings, calibrator: Calibrator | None = None) -> I
 
     `calibrator` replaces the fitted one (fitting a new one starts from a neutral one).
     """
-    store = Store(settings.database_path)
+    store = open_store(settings)
     lexicons = load_lexicons_or_built_in(settings.lexicon_path)
-    with open_index(settings) as index:
+    with contextlib.closing(store), open_index(settings) as index:
         engine = AnswerEngine(
             index,
             settings,

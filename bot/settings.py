@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     slack_listener_threads: int = Field(16, ge=1)
     slack_answer_threads: int | None = Field(None, ge=1)  # None: one per CPU
 
+    # The store: unset, one SQLite file under DATA_DIR; a PostgreSQL URL
+    # (postgresql://user:password@host:5432/bcft) to share it between hosts.
+    database_url: str | None = None
+    # Questions and feedback are deleted this many days after they were made.
+    retention_days: float = Field(180, gt=0)
+
     log_level: str = "INFO"
 
     @field_validator("admin_user_ids", mode="before")
@@ -79,6 +85,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "chroma_host",
+        "database_url",
         "lexicon_dir",
         "models_dir",
         "min_in_scope",
@@ -120,6 +127,7 @@ class Settings(BaseSettings):
 
     @property
     def database_path(self) -> Path:
+        """The embedded store's file, used when DATABASE_URL is not set."""
         return self.data_dir / "bcft.sqlite3"
 
     @property

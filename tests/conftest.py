@@ -1,8 +1,10 @@
-"""Shared fixtures: the real bundled model (loaded once), a real Chroma store per test."""
+"""Shared fixtures: the real bundled model (loaded once), a real Chroma store per test, a real
+PostgreSQL server."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from bot.embedding import Embedder
 from bot.index import KnowledgeIndex, open_index
 from bot.settings import Settings
+from eval.local_servers import LocalPostgres, PostgresUnavailable, start_postgres
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,3 +46,25 @@ def settings(tmp_path: Path) -> Settings:
 def index(settings: Settings, embedder: Embedder) -> Iterator[KnowledgeIndex]:
     with open_index(settings, embedder) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[LocalPostgres]:
+    """One throwaway PostgreSQL server for the session (Debian's `postgresql` package)."""
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as missing:
+        pytest.skip(f"{missing}; .ci/run installs it")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: LocalPostgres) -> str:
+    """A new, empty database on the session's server."""
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return postgres_server.url.rsplit("/", 1)[0] + f"/{name}"

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import answers, knowledge, slack
+from bot.cli import answers, data, knowledge, slack
 from bot.commands import get_settings
 from eval.cli import bench_app, eval_app
 
@@ -37,5 +37,6 @@ app.command()(answers.chat)
 app.command()(slack.serve)
 app.command()(slack.start)
 app.add_typer(slack.feedback_app, name="feedback")
+app.add_typer(data.data_app, name="data")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")

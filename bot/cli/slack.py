@@ -9,7 +9,7 @@ from rich.table import Table
 
 from bot.cli.answers import chat
 from bot.cli.knowledge import ingest_paths
-from bot.commands import console, errors, get_settings
+from bot.commands import console, errors, get_settings, store_or_exit
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -64,10 +64,9 @@ def start() -> None:
 @feedback_app.command("report")
 def feedback_report() -> None:
     """Ratings, reasons for 👎, recent comments and the most frequent unanswered questions."""
-    from bot.store import Store
-
-    store = Store(get_settings().database_path)
-    summary = store.feedback_summary()
+    with store_or_exit(get_settings()) as store:
+        summary = store.feedback_summary()
+        gaps = store.knowledge_gaps()
     console.print(
         f"{summary.up + summary.down} ratings: {summary.up} helpful, {summary.down} not right"
     )
@@ -81,7 +80,6 @@ def feedback_report() -> None:
         for row in summary.recent_down:
             recent.add_row(row["question"], row["reason"], row["comment"])
         console.print(recent)
-    gaps = store.knowledge_gaps()
     if gaps:
         table = Table("question", "times", title="Most frequent unanswered questions")
         for question, count in gaps:

@@ -21,7 +21,7 @@ from bot.safety.risk_lexicon import load_risk_lexicon
 from bot.safety.urgency import UrgencyAssessment, UrgencyDetector
 from bot.services import Services
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, sqlite_url
 from ingest.pipeline import run_ingest
 from tests.support.calibration import TEST_KB_MIN_IN_SCOPE
 
@@ -43,7 +43,7 @@ def index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Knowle
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "store.sqlite3")
+    return Store(sqlite_url(tmp_path / "store.sqlite3"))
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,9 @@ def test_a_store_that_fails_loses_the_record_not_the_answer(
         def record_answer(self, *args: object, **kwargs: object) -> None:
             raise sqlite3.OperationalError("database is locked")
 
-    services = Services(index.settings, index, engine, FailingStore(tmp_path / "s.sqlite3"))
+    services = Services(
+        index.settings, index, engine, FailingStore(sqlite_url(tmp_path / "s.sqlite3"))
+    )
     answer = services.answer(
         "When must the initial child protection conference be held?", channel="slack"
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.slack.admin import NOT_ALLOWED
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.support.documents import write_markdown
 from tests.support.fake_slack import FakeSlack, SlackSender, post_signed, sign
 from tests.support.slack import (
@@ -56,7 +56,7 @@ def slack(running) -> SlackSender:
 @pytest.fixture
 def store(running) -> Store:
     settings, _, _ = running
-    return Store(settings.database_path)
+    return open_store(settings)
 
 
 def test_healthz_is_ready_and_unknown_paths_are_404(running) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.answering.signposts import CALL_999
 from bot.slack.admin import NOT_ALLOWED
-from bot.store import Store
+from bot.store import open_store
 from tests.support.fake_slack import FakeSlack, SlackSender
 from tests.support.slack import (
     ADMIN,
@@ -184,7 +184,7 @@ def test_only_practice_leads_see_what_others_could_not_get_answered(
     gap["user"] = "UGAPPER01"
     slack.event(gap)
     wait_for_replies(fake_slack, "D0GAPS", None)
-    assert Store(settings.database_path).knowledge_gaps()
+    assert open_store(settings).knowledge_gaps()
 
     def home_for(user: str) -> str:
         before = len(fake_slack.calls_to("views.publish"))

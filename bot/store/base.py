@@ -1,0 +1,92 @@
+"""The connection to the store's database: embedded SQLite by default, PostgreSQL by URL.
+
+`DATABASE_URL` unset means one SQLite file under DATA_DIR (WAL mode, shared safely by the
+worker processes of one host). Set, it names a PostgreSQL database shared by several hosts
+(`postgresql://user:password@host:5432/bcft`; psycopg 3 is the driver, through a pool).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.settings import Settings
+
+# How long a SQLite writer waits for another process's write to finish before failing.
+_SQLITE_BUSY_SECONDS = 30
+# Connections each process keeps open to PostgreSQL, and how many more it may open under a
+# burst: a worker's listener and answer threads each hold one for a few milliseconds.
+_PG_POOL_SIZE = 5
+_PG_POOL_OVERFLOW = 10
+
+
+def database_url(settings: Settings) -> str:
+    """DATABASE_URL if set, else the SQLite file under DATA_DIR."""
+    return settings.database_url or sqlite_url(settings.database_path)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def connect(url: str) -> Engine:
+    """An engine for `url`: PostgreSQL through psycopg 3, or a SQLite file in WAL mode."""
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"timeout": _SQLITE_BUSY_SECONDS, "check_same_thread": False}
+        )
+        _take_over_sqlite_transactions(engine)
+        return engine
+    return create_engine(
+        url, pool_size=_PG_POOL_SIZE, max_overflow=_PG_POOL_OVERFLOW, pool_pre_ping=True
+    )
+
+
+def _take_over_sqlite_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy, not the sqlite3 module, begin transactions (SQLAlchemy's documented
+    recipe), so a transaction can be `BEGIN IMMEDIATE` when it must hold the write lock."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_SECONDS * 1000}")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(db: Connection) -> None:
+        db.exec_driver_sql(f"BEGIN {db.get_execution_options().get('sqlite_begin', '')}")
+
+
+class StoreBase:
+    """What every part of the store shares: the engine, transactions, dialect-aware inserts."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """One transaction, committed when the block ends without an error."""
+        with self.engine.begin() as db:
+            yield db
+
+    def _insert(self, table: Table) -> Any:
+        """An INSERT that supports ON CONFLICT on this database (both dialects spell it so)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    def ping(self) -> None:
+        """Raise if the database cannot be reached (readiness checks)."""
+        with self._begin() as db:
+            db.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        """Close pooled connections (a process that forks must not share them)."""
+        self.engine.dispose()
