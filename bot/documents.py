@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 CATEGORIES = (
     "practice-model",
@@ -40,6 +40,51 @@ class DocumentInfo:
 
     def is_stale(self, today: date) -> bool:
         return self.review_due is not None and self.review_due < today
+
+    @property
+    def review_period(self) -> timedelta | None:
+        """How long a review lasts, as its front matter sets it (review_due - last_reviewed)."""
+        if self.last_reviewed is None or self.review_due is None:
+            return None
+        return self.review_due - self.last_reviewed
+
+    def reviewed(self, review: Review | None) -> DocumentInfo:
+        """This document with a review recorded since it was written, when that is newer."""
+        if review is None or not review.outranks(self.last_reviewed):
+            return self
+        return replace(self, last_reviewed=review.last_reviewed, review_due=review.review_due)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A review recorded after ingest: an owner pressed Still correct in Slack."""
+
+    last_reviewed: date
+    review_due: date
+    reviewer: str = ""  # Slack user id
+
+    def outranks(self, last_reviewed: date | None) -> bool:
+        """Newer than the front matter's review. A re-ingest of the same front matter never
+        undoes it; front matter reviewed later (or the same day) wins."""
+        return last_reviewed is None or self.last_reviewed > last_reviewed
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An owner's report that a document needs changing (Needs change, in Slack)."""
+
+    flagged_on: date
+    flagged_by: str  # Slack user id
+    what_is_wrong: str  # redacted
+    last_reviewed: date | None  # the document's review date when it was flagged
+
+    def is_open(self, written: DocumentInfo) -> bool:
+        """Open until the document's own front matter says it was reviewed since it was
+        flagged (a corrected file re-ingested); the store closes it on a later Still correct."""
+        reviewed = written.last_reviewed
+        return reviewed is None or (
+            self.last_reviewed is not None and reviewed <= self.last_reviewed
+        )
 
 
 @dataclass(frozen=True)

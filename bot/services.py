@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.answering.llm import create_chat_model
 from bot.answers import Answer
 from bot.documents import IngestReport
 from bot.index import KnowledgeIndex, open_index
+from bot.kb_report import KnowledgeBaseReport, knowledge_base_report
 from bot.lexicons import check_lexicon_folders, load_lexicons, load_lexicons_or_built_in
 from bot.safety.urgency import UrgencyDetector
 from bot.settings import Settings
@@ -79,7 +81,7 @@ class Services:
         try:
             roots = paths or [
                 p
-                for p in (self.settings.knowledge_base_dir, self.settings.uploads_dir)
+                for p in (self.settings.knowledge_base_dir, self.settings.uploads_path)
                 if p.exists()
             ]
             report = run_ingest(roots, self.index)
@@ -90,6 +92,21 @@ class Services:
             return report
         finally:
             self._reindexing.release()
+
+
+def knowledge_base_status(
+    index: KnowledgeIndex, store: Store, settings: Settings, today: date
+) -> KnowledgeBaseReport:
+    """The knowledge base report with the reviews and flags recorded in Slack, and the
+    documents whose owner DOCUMENT_OWNERS does not map to Slack (`bcft kb status`, `/kb
+    status` and the practice leads' App Home)."""
+    return knowledge_base_report(
+        index,
+        today,
+        reviews=store.reviews(),
+        flags=store.flags(),
+        owners=settings.document_owners,
+    )
 
 
 @contextmanager
@@ -108,5 +125,6 @@ def open_services(settings: Settings, calibrator: Calibrator | None = None) -> I
             lexicon=lexicons.terms,
             calibrator=calibrator,
             chat_model=create_chat_model(settings),
+            reviews=store.reviews,
         )
         yield Services(settings, index, engine, store)

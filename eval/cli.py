@@ -1,11 +1,13 @@
-"""`bcft eval` (answer quality on question sets) and `bcft bench` (speed and memory)."""
+"""`bcft eval` (answer quality on question sets), `bcft bench` (speed and memory) and
+`bcft report` (what the bot was used for)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.table import Table
@@ -22,6 +24,7 @@ from bot.commands import (
 
 eval_app = typer.Typer(help="Measure answer quality on question sets.")
 bench_app = typer.Typer(help="Measure speed and memory; prints figures, asserts nothing.")
+report_app = typer.Typer(help="Reports for trainers from what the bot recorded (counts only).")
 
 SHIPPED_QUESTIONS = Path(__file__).resolve().parent / "questions"
 
@@ -284,15 +287,40 @@ def bench_startup_command(
 
 @bench_app.command("slack")
 def bench_slack_command(
-    events: Annotated[int, typer.Option(min=1)] = 200,
+    events: Annotated[
+        int | None, typer.Option(min=1, help="Default: 200 on one host, 50 on several.")
+    ] = None,
     concurrency: Annotated[int, typer.Option(min=1)] = 20,
+    hosts: Annotated[
+        int, typer.Option(min=1, max=4, help="2+: hosts sharing Chroma and PostgreSQL.")
+    ] = 1,
 ) -> None:
-    """Event received -> chat.postMessage p50/p95 and ack p95, through `bcft serve`."""
+    """Event received -> chat.postMessage p50/p95 and ack p95, through `bcft serve`; with
+    --hosts 2, answers given twice or never and ratings lost across two hosts."""
     _import_tests_from_checkout()
-    from eval.bench.slack import bench_slack
-
     settings = get_settings()
-    for line in bench_slack(settings.knowledge_base_dir, _shipped_questions(), events, concurrency):
+    if hosts > 1:
+        from eval.bench.hosts import bench_hosts
+
+        lines = bench_hosts(settings.knowledge_base_dir, _shipped_questions(), hosts, events or 50)
+    else:
+        from eval.bench.slack import bench_slack
+
+        lines = bench_slack(
+            settings.knowledge_base_dir, _shipped_questions(), events or 200, concurrency
+        )
+    for line in lines:
+        console.print(line)
+
+
+@bench_app.command("store")
+def bench_store_command(
+    questions: Annotated[int, typer.Option(min=10, help="Answered questions to time.")] = 500,
+) -> None:
+    """Store time per answered question on SQLite and on a local PostgreSQL, beside its goal."""
+    from eval.bench.store import bench_store
+
+    for line in bench_store(questions):
         console.print(line)
 
 
@@ -309,3 +337,61 @@ def _import_tests_from_checkout() -> None:
         raise typer.Exit(2)
     if str(checkout) not in sys.path:
         sys.path.append(str(checkout))
+
+
+@report_app.command("usage")
+def report_usage(
+    since: Annotated[str, typer.Option(help="First day of the period, YYYY-MM-DD.")],
+    until: Annotated[
+        str | None, typer.Option(help="Last day of the period, YYYY-MM-DD (default: today).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("usage-report.html"),
+) -> None:
+    """A self-contained HTML page of the period's usage: questions per week by category,
+    most-cited documents, refusal and feedback rates, knowledge gaps. Counts only."""
+    from eval.usage import Period, usage_figures
+    from eval.usage_records import UsageRecordsError, read_usage_records
+    from eval.usage_report import write_usage_report
+
+    first = _day("--since", since)
+    last = _day("--until", until) if until else max(first, date.today())
+    if last < first:
+        _fail(f"--until ({last}) is before --since ({first}).", status=2)
+    period = Period(first, last)
+    try:
+        records = read_usage_records(get_settings(), period)
+    except UsageRecordsError as error:
+        _fail(str(error))
+    if records.why_no_categories:
+        errors.print(
+            f"Document categories unavailable ({records.why_no_categories}): answered "
+            "questions are counted under “category unknown”.",
+            markup=False,
+            soft_wrap=True,
+        )
+    figures = usage_figures(records.questions, records.feedback, period, records.categories)
+    try:
+        path = write_usage_report(figures, out)
+    except OSError as error:
+        _fail(f"Cannot write {out}: {error.strerror or error}")
+    asked = figures.totals.asked
+    console.print(
+        f"{asked} questions from {period.since} to {period.until}: {path}"
+        if asked
+        else f"No questions from {period.since} to {period.until}; the page says so: {path}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _day(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} must be a date like 2026-11-02 (year-month-day), not {text!r}.", status=2)
+
+
+def _fail(message: str, status: int = 1) -> NoReturn:
+    """One red line on stderr, then exit."""
+    errors.print(message, style="red", markup=False, soft_wrap=True)
+    raise typer.Exit(status)

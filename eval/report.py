@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from eval.charts import pyplot, svg
 from eval.runner import TOP_K
 
 # The metrics a trainer reads first, in order, with the label the reports use.
@@ -75,7 +75,7 @@ def write_reports(results: dict[str, Any], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     environment = Environment(
         loader=PackageLoader("eval", "templates"),
-        autoescape=select_autoescape(["html"]),
+        autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -96,11 +96,7 @@ def write_reports(results: dict[str, Any], out: Path) -> list[Path]:
 
 def _charts(results: dict[str, Any]) -> dict[str, str]:
     """Inline SVG charts: metric summary, pass rate by category, latency distribution."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
+    plt = pyplot()
     summary = results["summary"]
     metrics = {
         label: summary[key] for key, label in HEADLINE.items() if summary.get(key) is not None
@@ -113,19 +109,19 @@ def _charts(results: dict[str, Any]) -> dict[str, str]:
     axis.barh(list(metrics)[::-1], list(metrics.values())[::-1], color="#1d6fa5")
     axis.set_xlim(0, 1)
     axis.set_title("Metric summary")
-    charts["summary"] = _svg(figure)
+    charts["summary"] = svg(figure)
 
     figure, axis = plt.subplots(figsize=(7, 0.35 * len(categories) + 0.8))
     axis.barh(list(categories)[::-1], list(categories.values())[::-1], color="#3b8f5a")
     axis.set_xlim(0, 1)
     axis.set_title("Pass rate by category")
-    charts["categories"] = _svg(figure)
+    charts["categories"] = svg(figure)
 
     figure, axis = plt.subplots(figsize=(7, 3))
     axis.hist(latencies, bins=min(30, max(5, len(latencies) // 3)), color="#8a5aa8")
     axis.set_xlabel("milliseconds per question")
     axis.set_title("Latency distribution")
-    charts["latency"] = _svg(figure)
+    charts["latency"] = svg(figure)
 
     bins = summary["reliability"]
     figure, axis = plt.subplots(figsize=(5, 4.5))
@@ -146,16 +142,5 @@ def _charts(results: dict[str, Any]) -> dict[str, str]:
     axis.set_ylabel("right")
     axis.set_title(f"Reliability (ECE {summary['ece']:.3f}; numbers are questions per bin)")
     axis.legend(loc="upper left", fontsize=8)
-    charts["reliability"] = _svg(figure)
+    charts["reliability"] = svg(figure)
     return charts
-
-
-def _svg(figure: Any) -> str:
-    from matplotlib import pyplot as plt
-
-    buffer = io.StringIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="svg")
-    plt.close(figure)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]

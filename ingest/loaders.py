@@ -12,10 +12,14 @@ import io
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.documents import SourceDocument
 from ingest.errors import LoadError
 from ingest.metadata import FrontMatter, document_info, split_front_matter
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 TEXT_TYPES = (".md", ".markdown", ".txt", ".html", ".htm")
 SUPPORTED_TYPES = (*TEXT_TYPES, ".pdf", ".docx")
@@ -78,12 +82,28 @@ def _plain_text(text: str) -> tuple[FrontMatter, str, str | None]:
 def _html(text: str) -> tuple[FrontMatter, str, str | None]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(text, "html.parser")
+    body, title = html_main_text(BeautifulSoup(text, "html.parser"))
+    return FrontMatter(), body, title
+
+
+def html_main_text(soup: BeautifulSoup) -> tuple[str, str | None]:
+    """A page's main text as Markdown, and its `<title>` (HTML files and web pages alike).
+
+    Scripts, styles, navigation, headers, footers and forms are dropped (from `soup` itself);
+    the text is the page's `<main>` (or `role="main"`, or its only `<article>`) when it has
+    one, else its whole body: headings, paragraphs, list items, table cells, quotes.
+    """
     for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form"]):
         tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else None
+    articles = soup.find_all("article")
+    main = (
+        soup.find("main")
+        or soup.find(attrs={"role": "main"})
+        or (articles[0] if len(articles) == 1 else None)
+    )
     lines: list[str] = []
-    for element in (soup.body or soup).find_all(
+    for element in (main or soup.body or soup).find_all(
         ["h1", "h2", "h3", "h4", "p", "li", "pre", "blockquote", "td", "dd", "dt"]
     ):
         if element.find_parent(["li", "td", "blockquote"]) and element.name in ("p", "li"):
@@ -97,7 +117,7 @@ def _html(text: str) -> tuple[FrontMatter, str, str | None]:
             lines.append(f"- {words}")
         else:
             lines.append(f"{words}\n")
-    return FrontMatter(), "\n".join(lines), title
+    return "\n".join(lines), title
 
 
 def _pdf(data: bytes) -> tuple[str, str | None]:

@@ -33,8 +33,8 @@ Progress = Callable[[int, int, str], None]
 
 
 @dataclass
-class _Pending:
-    """A document that must be (re)written, with its chunks."""
+class PendingDocument:
+    """A document that must be (re)written, with its chunks and what the index holds of it."""
 
     document: SourceDocument
     chunks: list[Chunk]
@@ -59,17 +59,14 @@ def run_ingest(
             raise
         index.reset()
     manifest = index.manifest()
-    signature = (
-        f"v{PIPELINE_VERSION};{settings.chunk_size};{settings.chunk_overlap};"
-        f"{index.embedder.model_name}"
-    )
+    signature = pipeline_signature(index)
 
     files, missing = discover(roots)
     report.failed.update({display_path(p): "no such file or folder" for p in missing})
     tick = _ticker(progress, len(files))
     seen_ids: dict[str, str] = {}
     failed_paths: set[str] = set()
-    pending: list[_Pending] = []
+    pending: list[PendingDocument] = []
     for path in files:
         shown = display_path(path)
         try:
@@ -89,15 +86,16 @@ def run_ingest(
             tick(shown)
             continue
         chunks = chunk_document(document, settings.chunk_size, settings.chunk_overlap)
-        pending.append(_Pending(document, chunks, old))
+        pending.append(PendingDocument(document, chunks, old))
         (report.updated if old else report.added).append(shown)
 
-    _write(pending, index, rebuild, report, tick)
+    write_documents(pending, index, rebuild, report, tick)
 
     for entry in manifest.values():
         if (
             entry.doc_id not in seen_ids
             and entry.path not in failed_paths
+            and not is_web_page(entry.path)
             and _is_under(entry.path, roots)
         ):
             index.delete_document(entry)
@@ -108,8 +106,23 @@ def run_ingest(
     return report
 
 
-def _write(
-    pending: list[_Pending],
+def pipeline_signature(index: KnowledgeIndex) -> str:
+    """What every document's content hash covers besides its text: a change re-chunks all."""
+    settings = index.settings
+    return (
+        f"v{PIPELINE_VERSION};{settings.chunk_size};{settings.chunk_overlap};"
+        f"{index.embedder.model_name}"
+    )
+
+
+def is_web_page(path: str) -> bool:
+    """Whether an indexed document came from the web (`bcft ingest --sources`): its path is
+    its address. File ingest never deletes one, and web ingest touches nothing else."""
+    return path.startswith(("http://", "https://"))
+
+
+def write_documents(
+    pending: list[PendingDocument],
     index: KnowledgeIndex,
     rebuild: bool,
     report: IngestReport,
@@ -136,9 +149,9 @@ def _write(
         report.chunks_embedded += len(needed)
 
 
-def _groups(pending: list[_Pending], chunk_limit: int) -> Iterable[list[_Pending]]:
+def _groups(pending: list[PendingDocument], chunk_limit: int) -> Iterable[list[PendingDocument]]:
     """Consecutive documents with about `chunk_limit` chunks between them."""
-    group: list[_Pending] = []
+    group: list[PendingDocument] = []
     for item in pending:
         group.append(item)
         if sum(len(doc.chunks) for doc in group) >= chunk_limit:
@@ -150,12 +163,16 @@ def _groups(pending: list[_Pending], chunk_limit: int) -> Iterable[list[_Pending
 
 # A folder of word lists (risk words, shorthand, synonyms) beside the documents, not documents.
 LEXICON_FOLDER = "lexicon"
+# The list of web sources (`SOURCES_FILE`, by default in the knowledge base folder) and its
+# example: settings for `bcft ingest --sources`, not documents.
+SOURCE_LISTS = ("sources.yaml", "sources.example.yaml")
 
 
 def discover(roots: list[Path]) -> tuple[list[Path], list[Path]]:
     """Every file under the roots, and the roots that are missing.
 
-    Hidden files and folders are skipped, and so is the lexicon folder at the top of a root.
+    Hidden files and folders are skipped, and so are the lexicon folder and the web sources
+    list at the top of a root.
     """
     files: list[Path] = []
     missing: list[Path] = []
@@ -176,7 +193,9 @@ def discover(roots: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _is_document(parts: tuple[str, ...]) -> bool:
-    return parts[0] != LEXICON_FOLDER and not any(part.startswith(".") for part in parts)
+    if parts[0] == LEXICON_FOLDER or (len(parts) == 1 and parts[0] in SOURCE_LISTS):
+        return False
+    return not any(part.startswith(".") for part in parts)
 
 
 def display_path(path: Path) -> str:
@@ -206,7 +225,7 @@ def _check_unique_id(
     other = seen.get(doc_id)
     if other is None and doc_id in manifest:
         indexed = manifest[doc_id].path
-        if indexed != shown and Path(indexed).exists():
+        if indexed != shown and (is_web_page(indexed) or Path(indexed).exists()):
             other = indexed
     if other is not None:
         raise LoadError(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 from bot.answers import Answer, Source, UsedChunk
-from bot.documents import Chunk
+from bot.documents import Chunk, Review
 
 
 def cite(sentences: list[tuple[str, Chunk]], sources: list[Source], today: date) -> str:
@@ -47,6 +49,24 @@ def with_marker(sentence: str, n: int) -> str:
     if sentence[-1:] in ".!?":
         return f"{sentence[:-1]} [{n}]{sentence[-1]}"
     return f"{sentence} [{n}]."
+
+
+def with_reviews(sources: list[Source], reviews: Mapping[str, Review], today: date) -> list[Source]:
+    """The sources with the reviews recorded since their front matter (Still correct in
+    Slack): a newer review brings new dates, and the source is stale only by those."""
+    return [_reviewed(source, reviews.get(source.doc_id), today) for source in sources]
+
+
+def _reviewed(source: Source, review: Review | None, today: date) -> Source:
+    written = date.fromisoformat(source.last_reviewed) if source.last_reviewed else None
+    if review is None or not review.outranks(written):
+        return source
+    return replace(
+        source,
+        last_reviewed=review.last_reviewed.isoformat(),
+        review_due=review.review_due.isoformat(),
+        stale=review.review_due < today,
+    )
 
 
 def stale_notices(sources: list[Source]) -> list[str]:

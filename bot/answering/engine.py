@@ -4,7 +4,8 @@ Order of work: urgency first (or the caller's assessment of it), then the other 
 (input limits, personal data), then retrieval, then the answer (extractive by default, an
 LLM if configured and its reply checks out), then the signposts (emergency route, who to
 ask, stale sources). The engine stores nothing: the adapters (CLI, Slack) record answers
-through `Services`, and the evaluation calls `AnswerEngine.ask` directly.
+through `Services`, and the evaluation calls `AnswerEngine.ask` directly. It reads reviews
+recorded after ingest through the lookup it is given (`Services` gives it the store's).
 """
 
 from __future__ import annotations
@@ -12,12 +13,19 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.answering.citations import cite, cite_in_answer, source_number, stale_notices, used_chunk
+from bot.answering.citations import (
+    cite,
+    cite_in_answer,
+    source_number,
+    stale_notices,
+    used_chunk,
+    with_reviews,
+)
 from bot.answering.concepts import answer_type, question_concepts
 from bot.answering.confidence import Calibrator, OffTopic, gather_evidence
 from bot.answering.conversation import with_topic
@@ -34,6 +42,7 @@ from bot.answering.signposts import (
     emergency_routes,
 )
 from bot.answers import Answer
+from bot.documents import Review
 from bot.index import KnowledgeIndex, Snapshot
 from bot.lexicons import Lexicons
 from bot.retrieval.lexicon import QueryLexicon, load_query_lexicon
@@ -61,6 +70,9 @@ EMPTY = (
     "“When must an initial child protection conference be held?”"
 )
 _PLACEHOLDER = re.compile(r"\[[a-zA-Z ]+ removed\]")
+
+# The latest review recorded since ingest for each of these documents (Still correct in Slack).
+ReviewLookup = Callable[[Collection[str]], Mapping[str, Review]]
 
 
 @dataclass(frozen=True)
@@ -99,9 +111,11 @@ class AnswerEngine:
         calibrator: Calibrator | None = None,
         lexicon: QueryLexicon | None = None,
         chat_model: BaseChatModel | None = None,
+        reviews: ReviewLookup | None = None,
     ) -> None:
         self.index = index
         self.settings = settings
+        self.reviews = reviews
         self.urgency = urgency or UrgencyDetector(
             load_risk_lexicon(settings.lexicon_path), index.embedder
         )
@@ -189,8 +203,20 @@ class AnswerEngine:
             answer.refused, answer.reason = True, "too_long"
         else:
             self._answer(answer, redacted, history, k, category, mode, today)
+        answer.sources = with_reviews(answer.sources, self._reviews_of(answer), today)
         answer.notices += stale_notices(answer.sources)
         return answer
+
+    def _reviews_of(self, answer: Answer) -> Mapping[str, Review]:
+        """Reviews recorded since ingest for the cited documents. Never raises: if they
+        cannot be read, the front matter's dates stand (a source is marked stale, not hidden)."""
+        if self.reviews is None or not answer.sources:
+            return {}
+        try:
+            return self.reviews({source.doc_id for source in answer.sources})
+        except Exception:
+            log.exception("could not read the reviews recorded since ingest")
+            return {}
 
     # -- the answer itself ---------------------------------------------------------------
 

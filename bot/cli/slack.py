@@ -66,7 +66,7 @@ def feedback_report() -> None:
     """Ratings, reasons for 👎, recent comments and the most frequent unanswered questions."""
     with store_or_exit(get_settings()) as store:
         summary = store.feedback_summary()
-        gaps = store.knowledge_gaps()
+        gaps = store.open_gaps()  # not those a published answer has closed
     console.print(
         f"{summary.up + summary.down} ratings: {summary.up} helpful, {summary.down} not right"
     )
@@ -82,6 +82,6 @@ def feedback_report() -> None:
         console.print(recent)
     if gaps:
         table = Table("question", "times", title="Most frequent unanswered questions")
-        for question, count in gaps:
-            table.add_row(question, str(count))
+        for gap in gaps:
+            table.add_row(gap.question, str(gap.count))
         console.print(table)

@@ -14,8 +14,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.kb_report import knowledge_base_report
-from bot.services import ReindexBusyError, Services
+from bot.kb_report import KnowledgeBaseReport
+from bot.services import ReindexBusyError, Services, knowledge_base_status
 from bot.slack.views import home_view, ingest_summary, kb_status_blocks, personal_home_view
 from ingest.errors import LoadError
 from ingest.loaders import SUPPORTED_TYPES
@@ -55,7 +55,7 @@ def register(app: App, services: Services) -> None:
             return
         action = (command.get("text") or "status").split()[0].lower()
         if action == "status":
-            report = knowledge_base_report(services.index, today=date.today())
+            report = _report(services)
             respond(
                 response_type="ephemeral",
                 text="Knowledge base status",
@@ -76,13 +76,23 @@ def register(app: App, services: Services) -> None:
         everyone else sees how to ask and their own recent questions, nobody else's."""
         if event.get("tab", "home") != "home":
             return
-        user = event["user"]
-        if is_admin(services, client, user):
-            report = knowledge_base_report(services.index, today=date.today())
-            view = home_view(report, services.store.knowledge_gaps())
-        else:
-            view = personal_home_view(services.store.recent_questions(user))
-        client.views_publish(user_id=user, view=view)
+        publish_home(services, client, event["user"])
+
+
+def publish_home(services: Services, client: Any, user: str) -> None:
+    """Show `user` their App Home: a practice lead the knowledge base, its most frequent gaps
+    and the answers drafted for them; anyone else how to ask and their own questions."""
+    if is_admin(services, client, user):
+        store = services.store
+        view = home_view(_report(services), store.open_gaps(), store.gap_answer_drafts(), user)
+    else:
+        view = personal_home_view(services.store.recent_questions(user))
+    client.views_publish(user_id=user, view=view)
+
+
+def _report(services: Services) -> KnowledgeBaseReport:
+    """The knowledge base as practice leads see it, with what owners recorded in Slack."""
+    return knowledge_base_status(services.index, services.store, services.settings, date.today())
 
 
 def handle_upload(services: Services, client: Any, event: dict[str, Any]) -> None:
@@ -125,8 +135,8 @@ def _download(services: Services, shared: dict[str, Any]) -> Any:
         data = response.read(int(limit) + 1)
     if len(data) > limit:
         raise LoadError(f"the file is over MAX_FILE_MB={services.settings.max_file_mb:g}")
-    services.settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-    path = services.settings.uploads_dir / name
+    services.settings.uploads_path.mkdir(parents=True, exist_ok=True)
+    path = services.settings.uploads_path / name
     path.write_bytes(data)
     return path
 

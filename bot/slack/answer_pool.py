@@ -12,10 +12,14 @@ questions never holds back the emergency route.
 
 Sending a reply to Slack waits on the network, not the CPU, so it is handed to threads of its
 own (`send`): an answer thread never sits idle while Slack receives a message.
+
+Work runs in a copy of the context it was queued from, so the log fields of the question it
+belongs to (`bot.logs.log_context`) follow it from thread to thread.
 """
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import logging
 import os
@@ -24,6 +28,9 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from enum import IntEnum
+from functools import partial
+
+from bot.slack.metrics import SlackMetrics
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +61,8 @@ class AnswerPool:
     """`threads` threads working through submitted work by priority, then arrival, and
     SEND_THREADS threads sending what they produce to Slack."""
 
-    def __init__(self, threads: int) -> None:
+    def __init__(self, threads: int, metrics: SlackMetrics) -> None:
+        self._metrics = metrics
         self._sending = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="slack-send")
         self._queue: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = (
             queue.PriorityQueue()
@@ -69,11 +77,12 @@ class AnswerPool:
 
     def submit(self, priority: Priority, work: Callable[[], None]) -> None:
         """Queue `work`; it runs on a pool thread. Never blocks."""
-        self._queue.put((priority, next(self._arrival), work))
+        self._metrics.queue_depth.inc()
+        self._queue.put((priority, next(self._arrival), _in_this_context(work)))
 
     def send(self, work: Callable[[], None]) -> None:
         """Run `work` (a call to Slack) on a sending thread. Never blocks."""
-        self._sending.submit(_logged, work)
+        self._sending.submit(self._logged, _in_this_context(work))
 
     def waiting(self) -> int:
         """How many pieces of work are queued and not yet started."""
@@ -92,11 +101,17 @@ class AnswerPool:
             _, _, work = self._queue.get()
             if work is None:
                 return
-            _logged(work)
+            self._metrics.queue_depth.dec()
+            self._logged(work)
+
+    def _logged(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:
+            self._metrics.count_error("unexpected")
+            log.exception("unexpected failure in queued Slack work")
 
 
-def _logged(work: Callable[[], None]) -> None:
-    try:
-        work()
-    except Exception:
-        log.exception("unexpected failure in queued Slack work")
+def _in_this_context(work: Callable[[], None]) -> Callable[[], None]:
+    """`work`, to run in a copy of the caller's context (its log fields) on another thread."""
+    return partial(contextvars.copy_context().run, work)

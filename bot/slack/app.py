@@ -13,11 +13,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.services import Services
-from bot.slack import admin, feedback, questions
+from bot.slack import admin, feedback, gap_answers, questions, reviews
 from bot.slack.answer_pool import AnswerPool
+from bot.slack.metrics import SlackMetrics
 
 
-def create_app(services: Services, answers: AnswerPool) -> App:
+def create_app(services: Services, answers: AnswerPool, metrics: SlackMetrics) -> App:
     """The Bolt app, talking to SLACK_API_URL, acknowledging first and working after.
 
     Nothing stands between Slack's request and its acknowledgement but Bolt's own checks
@@ -48,7 +49,9 @@ def create_app(services: Services, answers: AnswerPool) -> App:
             max_workers=settings.slack_listener_threads, thread_name_prefix="slack-listener"
         ),
     )
-    questions.register(app, services, answers)
-    feedback.register(app, services)
+    questions.register(app, services, answers, metrics)
+    feedback.register(app, services, metrics)
     admin.register(app, services)
+    gap_answers.register(app, services)
+    reviews.register(app, services)
     return app

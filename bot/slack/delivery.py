@@ -6,23 +6,28 @@ is assessed for urgency before anything else, then de-duplicated, rate-limited (
 and answered. An urgent message is never rate-limited, and whatever fails after the
 assessment, its reply still carries the emergency route. The shared store is used fail-open:
 if it cannot be reached, people are still answered (at worst twice), because silence is the
-one outcome this bot must never produce.
+one outcome this bot must never produce. Each question is counted (`SlackMetrics`) and logged
+by reference: Slack's id for the request until the answer exists, then the answer's `ref`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from bot.answers import Answer
+from bot.logs import log_context
 from bot.render.slack_blocks import answer_blocks, fallback_text
-from bot.safety.urgency import UrgencyAssessment
+from bot.safety.urgency import UNASSESSED, UrgencyAssessment
 from bot.services import Services
 from bot.slack.answer_pool import AnswerPool, Priority
+from bot.slack.metrics import EntryPoint, Outcome, SlackMetrics
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,16 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 RATE_LIMITED = (
     "You have asked a lot of questions in the last minute. Please wait a moment and ask again."
 )
+
+
+@dataclass(frozen=True)
+class Asked:
+    """How a question arrived: where, Slack's id for the request (the event's id, or a
+    command's trigger id: never what was typed), and when (for `bcft_answer_seconds`)."""
+
+    entry_point: EntryPoint
+    request_id: str
+    received: float = field(default_factory=time.monotonic)
 
 
 def strip_mentions(text: str) -> str:
@@ -40,6 +55,8 @@ def strip_mentions(text: str) -> str:
 def assess_then(
     services: Services,
     answers: AnswerPool,
+    metrics: SlackMetrics,
+    asked: Asked,
     question: str,
     work: Callable[[UrgencyAssessment], None],
 ) -> None:
@@ -51,16 +68,21 @@ def assess_then(
 
     def assess() -> None:
         urgency = services.engine.assess_urgency(question)
+        if urgency is UNASSESSED:
+            metrics.count_error("urgency_check")
         priority = Priority.URGENT if urgency.urgent else Priority.ROUTINE
         answers.submit(priority, lambda: work(urgency))
 
-    answers.submit(Priority.ASSESS, assess)
+    with log_context(event=asked.request_id):
+        answers.submit(Priority.ASSESS, assess)
 
 
 def answer_question(
     services: Services,
     answers: AnswerPool,
+    metrics: SlackMetrics,
     *,
+    asked: Asked,
     question: str,
     user: str,
     message_key: str,
@@ -77,36 +99,53 @@ def answer_question(
     an event, and the `message` copy of an @mention, share it, so only the first delivery
     produces an answer, while two messages never share it.
     """
-    reply: Callable[[], None] | None
-    if not first_time(services, f"message:{message_key}"):
-        reply = None  # Slack's retry, or the `message` copy of an @mention: answered already
-    elif not urgency.urgent and not _within_rate_limit(services, user):
-        reply = partial(apologise, RATE_LIMITED)
-    else:
-        try:
-            answer = services.answer(
-                question,
-                urgency=urgency,
-                history=services.thread_history(thread),
-                channel="slack",
-                thread=thread,
-                user=user,
-            )
-            reply = partial(_post_or_apologise, services, answer, post, apologise)
-        except Exception:
-            reply = partial(apologise, _failure_message(services, urgency.urgent))
+    # No reply for Slack's retry, or the `message` copy of an @mention: answered already.
+    reply: Callable[[], None] | None = None
+    reference = ""  # the answer's ref, or the apology's when answering failed
+    if first_time(services, metrics, f"message:{message_key}"):
+        metrics.questions.labels(entry_point=asked.entry_point).inc()
+        outcome: Outcome
+        if not urgency.urgent and not _within_rate_limit(services, metrics, user):
+            outcome, reply = "rate_limited", partial(apologise, RATE_LIMITED)
+        else:
+            try:
+                answer = services.answer(
+                    question,
+                    urgency=urgency,
+                    history=services.thread_history(thread),
+                    channel="slack",
+                    thread=thread,
+                    user=user,
+                )
+            except Exception:
+                reference, outcome = uuid.uuid4().hex[:12], "failed"
+                metrics.count_error("answering")
+                with log_context(ref=reference):
+                    log.exception("answering failed (reference %s)", reference)
+                reply = partial(apologise, _apology(services, urgency.urgent, reference))
+            else:
+                reference, outcome = answer.ref, answer.reason
+                reply = partial(_post_or_apologise, services, metrics, answer, post, apologise)
+        metrics.count_answer(outcome, urgency.urgent)
 
     def send() -> None:
         if reply is not None:
-            reply()
+            try:
+                reply()
+                metrics.answer_seconds.observe(time.monotonic() - asked.received)
+            except Exception:
+                metrics.count_error("sending")
+                log.exception("Slack did not take the reply")
         if then is not None:
             then()
 
-    answers.send(send)
+    with log_context(ref=reference):
+        answers.send(send)
 
 
 def _post_or_apologise(
     services: Services,
+    metrics: SlackMetrics,
     answer: Answer,
     post: Callable[[Answer], None],
     apologise: Callable[[str], None],
@@ -115,13 +154,13 @@ def _post_or_apologise(
     try:
         post(answer)
     except Exception:
-        apologise(_failure_message(services, answer.urgent))
+        metrics.count_error("sending")
+        log.exception("Slack did not take answer %s; apologising", answer.ref)
+        apologise(_apology(services, answer.urgent, answer.ref))
 
 
-def _failure_message(services: Services, urgent: bool) -> str:
-    """An apology with a reference for the log, starting with the emergency route if urgent."""
-    reference = uuid.uuid4().hex[:8]
-    log.exception("answering failed (reference %s)", reference)
+def _apology(services: Services, urgent: bool, reference: str) -> str:
+    """An apology naming `reference` (the log's), starting with the emergency route if urgent."""
     lines = services.engine.emergency_route() if urgent else []
     return "\n".join(
         [
@@ -133,19 +172,21 @@ def _failure_message(services: Services, urgent: bool) -> str:
     )
 
 
-def first_time(services: Services, key: str) -> bool:
+def first_time(services: Services, metrics: SlackMetrics, key: str) -> bool:
     """True the first time `key` is seen by any worker; also True if the store is unreachable."""
     try:
         return services.store.first_time_seen(key)
     except Exception:
+        metrics.count_error("store")
         log.exception("de-duplication store unavailable; handling %s anyway", key)
         return True
 
 
-def _within_rate_limit(services: Services, user: str) -> bool:
+def _within_rate_limit(services: Services, metrics: SlackMetrics, user: str) -> bool:
     try:
         return services.store.allow_request(user, services.settings.rate_limit_per_minute)
     except Exception:
+        metrics.count_error("store")
         log.exception("rate-limit store unavailable; not limiting")
         return True
 
@@ -166,12 +207,9 @@ def post_answer(client: Any, channel: str, thread_ts: str | None) -> Callable[[A
 
 
 def post_text(client: Any, channel: str, thread_ts: str | None) -> Callable[[str], None]:
-    """A poster for plain text (apologies, the rate-limit message); failures are logged."""
+    """A poster for plain text (apologies, the rate-limit message)."""
 
     def post(text: str) -> None:
-        try:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
-        except Exception:
-            log.exception("could not post a message to %s", channel)
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
 
     return post

@@ -1,4 +1,4 @@
-"""👍 and 👎 on answers; 👎 opens a short modal. Ratings go to the SQLite store."""
+"""👍 and 👎 on answers; 👎 opens a short modal. Ratings go to the store, and are counted."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from slack_bolt import App
 from bot.answers import Answer
 from bot.render.slack_blocks import FEEDBACK_DOWN, FEEDBACK_UP, SHARE, answer_blocks, fallback_text
 from bot.services import Services
-from bot.slack.views import FEEDBACK_MODAL, feedback_modal
+from bot.slack.metrics import SlackMetrics
+from bot.slack.reviews import notify_out_of_date
+from bot.slack.views import FEEDBACK_MODAL, OUT_OF_DATE, feedback_modal
 
 THANKS = "Thanks — your feedback helps keep the knowledge base right."
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, metrics: SlackMetrics) -> None:
     """Attach the feedback and share listeners to the app."""
 
     @app.action(FEEDBACK_UP)
@@ -24,6 +26,7 @@ def register(app: App, services: Services) -> None:
         services.store.record_feedback(
             ref=body["actions"][0]["value"], user_id=body["user"]["id"], rating="up"
         )
+        metrics.feedback.labels(rating="up").inc()
         respond(response_type="ephemeral", replace_original=False, text=THANKS)
 
     @app.action(FEEDBACK_DOWN)
@@ -34,17 +37,20 @@ def register(app: App, services: Services) -> None:
         )
 
     @app.view(FEEDBACK_MODAL)
-    def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
         ack()
         values = view["state"]["values"]
         reason = (values["reason"]["reason"].get("selected_option") or {}).get("value")
-        services.store.record_feedback(
+        recorded = services.store.record_feedback(
             ref=view["private_metadata"],
             user_id=body["user"]["id"],
             rating="down",
             reason=reason,
             comment=values.get("comment", {}).get("comment", {}).get("value"),
         )
+        metrics.feedback.labels(rating="down").inc()
+        if recorded and reason == OUT_OF_DATE:  # the owners of the cited documents, once
+            notify_out_of_date(services, client, view["private_metadata"])
 
     @app.action(SHARE)
     def on_share(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:

@@ -19,6 +19,7 @@ from bot.services import Services
 from bot.slack.admin import handle_upload, is_admin
 from bot.slack.answer_pool import AnswerPool, Priority
 from bot.slack.delivery import (
+    Asked,
     answer_question,
     assess_then,
     first_time,
@@ -26,6 +27,7 @@ from bot.slack.delivery import (
     post_text,
     strip_mentions,
 )
+from bot.slack.metrics import SlackMetrics
 from bot.slack.views import suggested_prompts
 
 log = logging.getLogger(__name__)
@@ -37,11 +39,12 @@ GREETING = (
 )
 
 
-def register(app: App, services: Services, answers: AnswerPool) -> None:
+def register(app: App, services: Services, answers: AnswerPool, metrics: SlackMetrics) -> None:
     """Attach the question listeners to the app; `answers` does the answering."""
 
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], client: Any) -> None:
+    def on_mention(body: dict[str, Any], event: dict[str, Any], client: Any) -> None:
+        asked = Asked("mention", body.get("event_id", ""))
         channel, ts = event["channel"], event["ts"]
         thread_ts = event.get("thread_ts") or ts
         question = strip_mentions(event.get("text", ""))
@@ -50,6 +53,8 @@ def register(app: App, services: Services, answers: AnswerPool) -> None:
             answer_question(
                 services,
                 answers,
+                metrics,
+                asked=asked,
                 question=question,
                 user=event.get("user", ""),
                 message_key=f"{channel}:{ts}",
@@ -59,10 +64,10 @@ def register(app: App, services: Services, answers: AnswerPool) -> None:
                 urgency=urgency,
             )
 
-        assess_then(services, answers, question, answer)
+        assess_then(services, answers, metrics, asked, question, answer)
 
     @app.event("message")
-    def on_direct_message(event: dict[str, Any], client: Any) -> None:
+    def on_direct_message(body: dict[str, Any], event: dict[str, Any], client: Any) -> None:
         """Direct messages only: in channels the app_mention event is the one answered."""
         if event.get("channel_type") != "im" or event.get("bot_id"):
             return
@@ -70,6 +75,7 @@ def register(app: App, services: Services, answers: AnswerPool) -> None:
         subtype = event.get("subtype")
         if subtype not in (None, "file_share"):
             return  # edits, deletions and other housekeeping
+        asked = Asked("dm_file" if subtype else "dm", body.get("event_id", ""))
         question = strip_mentions(event.get("text", ""))
         user = event.get("user", "")
 
@@ -88,6 +94,8 @@ def register(app: App, services: Services, answers: AnswerPool) -> None:
                 answer_question(
                     services,
                     answers,
+                    metrics,
+                    asked=asked,
                     question=question,
                     user=user,
                     message_key=f"{channel}:{ts}",
@@ -100,11 +108,12 @@ def register(app: App, services: Services, answers: AnswerPool) -> None:
             elif then is not None:
                 then()
 
-        assess_then(services, answers, question, answer)
+        assess_then(services, answers, metrics, asked, question, answer)
 
     @app.command("/ask")
     def on_ask(ack: Any, command: dict[str, Any], respond: Any) -> None:
         ack()  # Slack is answered before the question is even queued
+        asked = Asked("ask", command.get("trigger_id", ""))
         channel, user = command.get("channel_id", ""), command.get("user_id", "")
         question = command.get("text", "")
 
@@ -119,6 +128,8 @@ def register(app: App, services: Services, answers: AnswerPool) -> None:
             answer_question(
                 services,
                 answers,
+                metrics,
+                asked=asked,
                 question=question,
                 user=user,
                 message_key=f"command:{command.get('trigger_id', '')}",
@@ -128,12 +139,12 @@ def register(app: App, services: Services, answers: AnswerPool) -> None:
                 urgency=urgency,
             )
 
-        assess_then(services, answers, question, answer)
+        assess_then(services, answers, metrics, asked, question, answer)
 
-    app.use(_assistant(services, answers))
+    app.use(_assistant(services, answers, metrics))
 
 
-def _assistant(services: Services, answers: AnswerPool) -> Assistant:
+def _assistant(services: Services, answers: AnswerPool, metrics: SlackMetrics) -> Assistant:
     """The side panel: greeting and prompts, a "thinking" status, a thread title."""
     assistant = Assistant()
 
@@ -141,7 +152,7 @@ def _assistant(services: Services, answers: AnswerPool) -> Assistant:
     def start(payload: dict[str, Any], say: Any, set_suggested_prompts: Any) -> None:
         thread = payload.get("assistant_thread", {})
         key = f"greeting:{thread.get('channel_id')}:{thread.get('thread_ts')}"
-        if thread.get("thread_ts") and not first_time(services, key):
+        if thread.get("thread_ts") and not first_time(services, metrics, key):
             return  # Slack's retry of an event already handled
         say(GREETING)
         prompts = suggested_prompts(services.index)
@@ -150,8 +161,14 @@ def _assistant(services: Services, answers: AnswerPool) -> Assistant:
 
     @assistant.user_message
     def on_message(
-        payload: dict[str, Any], client: Any, set_status: Any, set_title: Any, say: Any
+        body: dict[str, Any],
+        payload: dict[str, Any],
+        client: Any,
+        set_status: Any,
+        set_title: Any,
+        say: Any,
     ) -> None:
+        asked = Asked("assistant", body.get("event_id", ""))
         channel, ts, thread_ts = payload["channel"], payload["ts"], payload["thread_ts"]
         question = strip_mentions(payload.get("text", ""))
         thread = f"{channel}:{thread_ts}"
@@ -168,6 +185,8 @@ def _assistant(services: Services, answers: AnswerPool) -> Assistant:
             answer_question(
                 services,
                 answers,
+                metrics,
+                asked=asked,
                 question=question,
                 user=payload.get("user", ""),
                 message_key=f"{channel}:{ts}",
@@ -177,7 +196,7 @@ def _assistant(services: Services, answers: AnswerPool) -> Assistant:
                 urgency=urgency,
             )
 
-        assess_then(services, answers, question, answer)
+        assess_then(services, answers, metrics, asked, question, answer)
 
     return assistant
 

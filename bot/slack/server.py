@@ -1,4 +1,5 @@
-"""Serving Slack: HTTP (several gunicorn workers, `/slack/events` and `/healthz`) or Socket Mode."""
+"""Serving Slack: HTTP (several gunicorn workers, `/slack/events`; `/healthz`, `/readyz` and
+`/metrics` for whoever runs it) or Socket Mode."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.index import KnowledgeIndex
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.slack.answer_pool import AnswerPool, answer_threads
 from bot.slack.app import create_app
+from bot.slack.jobs import start_jobs
+from bot.slack.metrics import SlackMetrics, use_multiprocess_dir, worker_exited
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +36,20 @@ GIL_SWITCH_INTERVAL = 0.001
 
 
 class SlackHttpApp:
-    """A WSGI app: Slack's requests at /slack/events, readiness at /healthz.
+    """A WSGI app: Slack's requests at /slack/events; /healthz (the process answers),
+    /readyz (it can answer questions) and /metrics (Prometheus) for whoever runs it.
 
     The index, model and Bolt app are built on a background thread when the worker starts;
-    until they are ready /healthz answers 503 and Slack's requests get 503 (Slack retries).
+    until they are ready /readyz answers 503 and Slack's requests get 503 (Slack retries).
+    `metrics_dir` is the directory every gunicorn worker counts in (see bot.slack.metrics);
+    without it the metrics are this process's own.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics_dir: Path | None = None) -> None:
         self.settings = settings
         self.services: Services | None = None
         self.answers: AnswerPool | None = None
+        self.metrics = SlackMetrics(self._index, metrics_dir)
         self._handler: SlackRequestHandler | None = None
         self._failure: str | None = None
         self._resources = contextlib.ExitStack()
@@ -51,9 +61,14 @@ class SlackHttpApp:
             services = self._resources.enter_context(open_services(self.settings))
             services.warm_up()
             self.services = services
-            self.answers = AnswerPool(answer_threads(self.settings.slack_answer_threads))
+            self.answers = AnswerPool(
+                answer_threads(self.settings.slack_answer_threads), self.metrics
+            )
             self._resources.callback(self.answers.close)  # closed before the index it uses
-            self._handler = SlackRequestHandler(create_app(services, self.answers))
+            bolt = create_app(services, self.answers, self.metrics)
+            for job in start_jobs(services, bolt.client):
+                self._resources.callback(job.close)
+            self._handler = SlackRequestHandler(bolt)
             log.info("ready to answer Slack requests")
         except Exception as error:
             self._failure = f"{type(error).__name__}: {error}"
@@ -71,31 +86,82 @@ class SlackHttpApp:
         """Release the index (and its lock); used when a worker stops, and by tests."""
         self._resources.close()
 
+    def unready_reason(self) -> str | None:
+        """Why this worker cannot answer now (None: it can): still starting, failed to start,
+        the index unreadable, or the store unreachable."""
+        if self._failure:
+            return "could not start"
+        if self.services is None or self._handler is None:
+            return "starting"
+        checks = (
+            ("index unavailable", self.services.index.count),
+            ("store unreachable", self.services.store.ping),
+        )
+        for reason, check in checks:
+            try:
+                check()
+            except Exception:
+                log.warning("not ready: %s", reason, exc_info=True)
+                return reason
+        return None
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == "/healthz":
-            if self._handler is not None:
-                return _json(start_response, "200 OK", {"status": "ready"})
-            status = "500 Internal Server Error" if self._failure else "503 Service Unavailable"
-            return _json(start_response, status, {"status": self._failure or "starting"})
-        if path == "/slack/events" and environ.get("REQUEST_METHOD") == "POST":
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
+        if path == "/healthz":  # a worker whose start failed is dead: restart it
+            if self._failure:
+                return _json(start_response, "500 Internal Server Error", {"status": "failed"})
+            return _json(start_response, "200 OK", {"status": "alive"})
+        if path == "/readyz":
+            reason = self.unready_reason()
+            if reason:
+                body = {"status": "not ready", "reason": reason}
+                return _json(start_response, "503 Service Unavailable", body)
+            return _json(start_response, "200 OK", {"status": "ready"})
+        if path == "/metrics" and method == "GET":
+            return _respond(start_response, "200 OK", *self.metrics.exposition())
+        if path == "/slack/events" and method == "POST":
             if self._handler is None:
                 return _json(start_response, "503 Service Unavailable", {"status": "starting"})
-            return self._handler(environ, start_response)
+            received = time.monotonic()
+            try:  # Bolt returns once the request is acknowledged; listeners run after
+                return self._handler(environ, start_response)
+            finally:
+                self.metrics.ack_seconds.observe(time.monotonic() - received)
         return _json(start_response, "404 Not Found", {"status": "not found"})
+
+    def _index(self) -> KnowledgeIndex | None:
+        return self.services.index if self.services else None
 
 
 def _json(start_response: StartResponse, status: str, body: dict[str, str]) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
+    return _respond(start_response, status, "application/json", json.dumps(body).encode())
+
+
+def _respond(
+    start_response: StartResponse, status: str, content_type: str, data: bytes
+) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data)))])
     return [data]
 
 
 def serve_http(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Run gunicorn with `workers` processes, each with its own app (and index client)."""
+    """Run gunicorn with `workers` processes, each with its own app (and index client).
+
+    Every worker counts in one directory (emptied here, before the first one starts), and a
+    worker that exits hands back its share of the queue depth.
+    """
     from gunicorn.app.base import BaseApplication
+    from gunicorn.glogging import Logger
+
+    use_multiprocess_dir(settings.metrics_dir)
+
+    class ProcessLogger(Logger):  # type: ignore[misc]
+        """gunicorn's own lines go through this process's logging: redacted, in LOG_FORMAT."""
+
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            self.error_log.handlers.clear()
+            self.error_log.propagate = True
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -109,6 +175,8 @@ def serve_http(settings: Settings, host: str, port: int, workers: int) -> None:
                 "timeout": 60,
                 "graceful_timeout": 10,
                 "loglevel": settings.log_level.lower(),
+                "logger_class": ProcessLogger,
+                "child_exit": lambda _server, worker: worker_exited(worker.pid),
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -117,7 +185,7 @@ def serve_http(settings: Settings, host: str, port: int, workers: int) -> None:
             # A worker accepts connections only once its app is ready, so with several
             # workers no request ever meets one that is still loading.
             sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-            app = SlackHttpApp(settings)
+            app = SlackHttpApp(settings, settings.metrics_dir)
             app.wait_until_ready()
             return app
 
@@ -125,14 +193,20 @@ def serve_http(settings: Settings, host: str, port: int, workers: int) -> None:
 
 
 def serve_socket_mode(settings: Settings) -> None:
-    """Connect out to Slack over a WebSocket: no public URL needed."""
+    """Connect out to Slack over a WebSocket: no public URL needed (and no /metrics: the
+    counts stay in the process)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     with open_services(settings) as services:
         services.warm_up()
-        answers = AnswerPool(answer_threads(settings.slack_answer_threads))
+        metrics = SlackMetrics(lambda: services.index)
+        answers = AnswerPool(answer_threads(settings.slack_answer_threads), metrics)
+        bolt = create_app(services, answers, metrics)
+        jobs = start_jobs(services, bolt.client)
         try:
-            SocketModeHandler(create_app(services, answers), settings.slack_app_token).start()
+            SocketModeHandler(bolt, settings.slack_app_token).start()
         finally:
+            for job in jobs:
+                job.close()
             answers.close()

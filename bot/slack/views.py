@@ -8,11 +8,14 @@ from bot.documents import IngestReport
 from bot.index import KnowledgeIndex
 from bot.kb_report import KnowledgeBaseReport
 from bot.render.slack_blocks import escape
+from bot.slack.gap_views import DRAFTS_HEADING, draft_blocks, gap_blocks
+from bot.store import Gap, GapAnswer
 
 FEEDBACK_MODAL = "feedback_modal"
+OUT_OF_DATE = "out_of_date"  # the 👎 reason that tells the cited documents' owners
 FEEDBACK_REASONS = {
     "incorrect": "Incorrect",
-    "out_of_date": "Out of date",
+    OUT_OF_DATE: "Out of date",
     "not_relevant": "Not relevant",
     "other": "Other",
 }
@@ -50,8 +53,11 @@ def feedback_modal(ref: str) -> dict[str, Any]:
     }
 
 
-def home_view(report: KnowledgeBaseReport, gaps: list[tuple[str, int]]) -> dict[str, Any]:
-    """The App Home tab practice leads read."""
+def home_view(
+    report: KnowledgeBaseReport, gaps: list[Gap], drafts: list[GapAnswer], viewer: str
+) -> dict[str, Any]:
+    """The App Home tab practice leads read: the knowledge base, the most frequent gaps to
+    write an answer for, and the answers waiting for a second practice lead."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "BCFT practice companion"}},
         *kb_status_blocks(report),
@@ -61,11 +67,12 @@ def home_view(report: KnowledgeBaseReport, gaps: list[tuple[str, int]]) -> dict[
             "text": {"type": "mrkdwn", "text": "*Most frequent unanswered questions*"},
         },
     ]
-    if gaps:
-        lines = "\n".join(f"• {escape(question)} ({count}×)" for question, count in gaps)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": lines[:2900]}})
-    else:
-        blocks.append(_context("None so far."))
+    blocks += gap_blocks(gaps) or [_context("None so far.")]
+    blocks += [
+        {"type": "divider"},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{DRAFTS_HEADING}*"}},
+    ]
+    blocks += draft_blocks(drafts, viewer) or [_context("None.")]
     return {"type": "home", "blocks": blocks}
 
 
@@ -115,7 +122,34 @@ def kb_status_blocks(report: KnowledgeBaseReport) -> list[dict[str, Any]]:
     else:
         text = "No document is past its review date."
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}})
-    return blocks
+    return blocks + _upkeep_blocks(report)
+
+
+def _upkeep_blocks(report: KnowledgeBaseReport) -> list[dict[str, Any]]:
+    """Documents flagged or reviewed by their owners in Slack, and owners Slack lacks."""
+    sections = []
+    if report.flagged:
+        flagged = "\n".join(
+            f"• {escape(doc.title)} — flagged {flag.flagged_on} by <@{flag.flagged_by}>: "
+            f"{escape(flag.what_is_wrong[:300])}"
+            for doc, flag in report.flagged[:20]
+        )
+        sections.append(f"*Needs change ({len(report.flagged)})*\n{flagged}")
+    if report.reviewed_in_slack:
+        reviewed = "\n".join(
+            f"• {escape(doc.title)} — reviewed {review.last_reviewed} by <@{review.reviewer}>, "
+            f"next review due {review.review_due}"
+            for doc, review in report.reviewed_in_slack[:20]
+        )
+        sections.append(f"*Reviewed in Slack ({len(report.reviewed_in_slack)})*\n{reviewed}")
+    if report.no_owner_in_slack:
+        owners = "\n".join(
+            f"• {escape(owner or '(no owner)')} ({len(docs)}): "
+            f"{escape(', '.join(doc.title for doc in docs[:3]))}{'…' if len(docs) > 3 else ''}"
+            for owner, docs in sorted(report.no_owner_in_slack.items())[:20]
+        )
+        sections.append(f"*No owner in Slack* (add them to DOCUMENT_OWNERS)\n{owners}")
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": s[:2900]}} for s in sections]
 
 
 def ingest_summary(report: IngestReport) -> str:

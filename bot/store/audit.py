@@ -6,7 +6,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.safety.personal_data import redact_personal_data
 from bot.store.base import StoreBase
@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 # Answers whose question was in scope and answered from the knowledge base (a known gap
 # quotes the knowledge base saying the public record does not hold the answer).
 _ANSWERED = ("answered", "known_gap")
-_GAPS = ("not_covered", "known_gap")
+# Answers that leave a knowledge gap: refused as not covered, or a known gap (see GapAnswers).
+GAP_REASONS = ("not_covered", "known_gap")
 
 
 class AuditLog(StoreBase):
@@ -26,15 +27,16 @@ class AuditLog(StoreBase):
         self, answer: Answer, *, channel: str, thread: str | None = None, user: str = ""
     ) -> None:
         """Keep the (redacted) question and its answer, for audit, gaps, feedback and threads."""
+        question = redacted(answer.question)
         payload = answer.to_dict()
         payload["retrieved"] = []  # the passages are in the index; keep the record small
-        payload["question"] = redacted(answer.question)
+        payload["question"] = question
         row = {
             "ref": answer.ref,
             "asked_at": time.time(),
             "channel": channel,
             "thread": thread,
-            "question": redacted(answer.question),
+            "question": question,
             "answer": answer.answer,  # knowledge-base text: the question was redacted before use
             "sources": json.dumps(payload["sources"]),
             "payload": json.dumps(payload),
@@ -72,21 +74,6 @@ class AuditLog(StoreBase):
         with self._begin() as db:
             found = list(db.scalars(query))
         return found[::-1]
-
-    def knowledge_gaps(self, limit: int = 10) -> list[tuple[str, int]]:
-        """The most often asked questions the knowledge base could not answer, or answered
-        only by saying its sources do not hold the answer (a known gap)."""
-        text = func.lower(func.trim(questions.c.question)).label("q")
-        count = func.count().label("n")
-        query = (
-            select(text, count)
-            .where(questions.c.reason.in_(_GAPS))
-            .group_by(text)
-            .order_by(count.desc(), func.max(questions.c.asked_at).desc())
-            .limit(limit)
-        )
-        with self._begin() as db:
-            return [(row.q, row.n) for row in db.execute(query)]
 
     def recent_questions(self, user: str, limit: int = 5) -> list[str]:
         """One person's own latest questions (redacted), newest first."""

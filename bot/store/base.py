@@ -7,12 +7,13 @@ worker processes of one host). Set, it names a PostgreSQL database shared by sev
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.settings import Settings
@@ -81,6 +82,23 @@ class StoreBase:
         """An INSERT that supports ON CONFLICT on this database (both dialects spell it so)."""
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         return dialect.insert(table)
+
+    def _claim_once(self, table: Table, **key: object) -> bool:
+        """Insert-if-absent into a claims table (its key columns and `sent_at`): True for the
+        one caller, on any worker or host, whose row went in."""
+        insert_once = (
+            self._insert(table)
+            .values(**key, sent_at=time.time())
+            .on_conflict_do_nothing()
+            .returning(*table.primary_key.columns)
+        )
+        with self._begin() as db:
+            return db.execute(insert_once).first() is not None
+
+    def _release_claim(self, table: Table, **key: object) -> None:
+        """Give a claim back (what it claimed could not be done), so a later call claims it."""
+        with self._begin() as db:
+            db.execute(delete(table).where(*(table.c[name] == v for name, v in key.items())))
 
     def ping(self) -> None:
         """Raise if the database cannot be reached (readiness checks)."""

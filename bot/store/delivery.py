@@ -36,15 +36,8 @@ class DeliveryGuards(StoreBase):
             rate_requests.c.at > now - _RATE_WINDOW_SECONDS
         )
         with self._begin() as db:
-            db.execute(
-                delete(rate_requests).where(
-                    rate_requests.c.user_id == user_id,
-                    rate_requests.c.at <= now - _RATE_WINDOW_SECONDS,
-                )
-            )
-            (mine,) = db.execute(
-                insert(rate_requests).values(user_id=user_id, at=now)
-            ).inserted_primary_key
+            insert_mine = insert(rate_requests).values(user_id=user_id, at=now)
+            (mine,) = db.execute(insert_mine).inserted_primary_key
         with self._begin() as db:
             earlier = db.scalar(select(func.count()).where(recent, rate_requests.c.id < mine))
             if earlier < per_minute:
@@ -52,9 +45,10 @@ class DeliveryGuards(StoreBase):
             db.execute(delete(rate_requests).where(rate_requests.c.id == mine))
             return False
 
-    def forget_seen_events(self, older_than: float) -> int:
-        """Drop event ids seen before `older_than` (Slack retries within minutes)."""
+    def forget_delivery_records(self, seen_before: float) -> None:
+        """Drop event ids seen before `seen_before` (Slack retries within minutes) and
+        requests older than the rate limit's window."""
+        window_start = time.time() - _RATE_WINDOW_SECONDS
         with self._begin() as db:
-            return db.execute(
-                delete(seen_events).where(seen_events.c.seen_at < older_than)
-            ).rowcount
+            db.execute(delete(seen_events).where(seen_events.c.seen_at < seen_before))
+            db.execute(delete(rate_requests).where(rate_requests.c.at <= window_start))

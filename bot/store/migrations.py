@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Date,
     Engine,
     Float,
     Integer,
@@ -117,11 +118,96 @@ def _retention_indexes(db: Connection) -> None:
     )
 
 
+def _document_reviews(db: Connection) -> None:
+    """Reviews and flags recorded in Slack, and the claims that send each notice once."""
+    reviews = MetaData()
+    Table(
+        "document_reviews",
+        reviews,
+        Column("id", Integer, primary_key=True),
+        Column("doc_id", Text, nullable=False),
+        Column("reviewed_at", Float, nullable=False),
+        Column("reviewer", Text, nullable=False),
+        Column("last_reviewed", Date, nullable=False),
+        Column("review_due", Date, nullable=False),
+    )
+    Table(
+        "document_flags",
+        reviews,
+        Column("id", Integer, primary_key=True),
+        Column("doc_id", Text, nullable=False),
+        Column("flagged_at", Float, nullable=False),
+        Column("flagged_by", Text, nullable=False),
+        Column("what_is_wrong", Text, nullable=False),
+        Column("last_reviewed", Date),
+    )
+    Table(
+        "review_reminders",
+        reviews,
+        Column("doc_id", Text, primary_key=True),
+        Column("review_due", Date, primary_key=True),
+        Column("sent_at", Float, nullable=False),
+    )
+    Table(
+        "out_of_date_notices",
+        reviews,
+        Column("ref", Text, primary_key=True),
+        Column("doc_id", Text, primary_key=True),
+        Column("sent_at", Float, nullable=False),
+    )
+    reviews.create_all(db, checkfirst=True)
+    _create_indexes(
+        db,
+        "CREATE INDEX IF NOT EXISTS document_reviews_doc ON document_reviews (doc_id, reviewed_at)",
+        "CREATE INDEX IF NOT EXISTS document_flags_doc ON document_flags (doc_id, flagged_at)",
+    )
+
+
+def _gap_answers(db: Connection) -> None:
+    """Answers written in Slack for knowledge gaps, the notices sent about them, and the
+    weekly digests claimed."""
+    answers = MetaData()
+    Table(
+        "gap_answers",
+        answers,
+        Column("id", Integer, primary_key=True),
+        Column("doc_id", Text, nullable=False),
+        Column("title", Text, nullable=False),
+        Column("category", Text, nullable=False),
+        Column("path", Text, nullable=False),
+        Column("gap", Text, nullable=False),
+        Column("author", Text, nullable=False),
+        Column("drafted_at", Float, nullable=False),
+        Column("state", Text, nullable=False),
+        Column("decided_by", Text),
+        Column("decided_at", Float),
+    )
+    Table(
+        "gap_notices",
+        answers,
+        Column("ref", Text, primary_key=True),
+        Column("gap_answer", Integer, nullable=False),
+        Column("sent_at", Float, nullable=False),
+    )
+    Table(
+        "weekly_digests",
+        answers,
+        Column("week", Text, primary_key=True),
+        Column("sent_at", Float, nullable=False),
+    )
+    answers.create_all(db, checkfirst=True)
+    _create_indexes(
+        db, "CREATE INDEX IF NOT EXISTS gap_answers_state ON gap_answers (state, drafted_at)"
+    )
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _first_release),
     (2, _who_asked),
     (3, _rate_limit_rows),
     (4, _retention_indexes),
+    (5, _document_reviews),
+    (6, _gap_answers),
 ]
 
 

@@ -73,7 +73,7 @@ def bench_slack(
             stderr=subprocess.DEVNULL,
         )
         try:
-            wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=180, process=server)
+            wait_for_http(f"http://127.0.0.1:{port}/readyz", timeout=180, process=server)
             bench = _Bench(fake, SlackSender(f"http://127.0.0.1:{port}/slack/events", SECRET))
             bench.send(questions[0], "CWARMUP")  # one question first, as after any restart
             bench.replies("CWARMUP")

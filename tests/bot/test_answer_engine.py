@@ -22,6 +22,7 @@ from bot.safety.urgency import UrgencyAssessment, UrgencyDetector
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import Store, sqlite_url
+from bot.store.gap_answers import Gap
 from ingest.pipeline import run_ingest
 from tests.support.calibration import TEST_KB_MIN_IN_SCOPE
 
@@ -112,7 +113,7 @@ def test_question_outside_the_knowledge_base_is_refused_and_recorded(
     assert answer.answer.startswith(NOT_COVERED)
     assert "team manager" in answer.answer  # who to ask, from the contacts document
     assert [s.doc_id for s in answer.sources] == ["urgent-contacts"]
-    assert store.knowledge_gaps() == [("how much overtime pay do agency social workers get?", 1)]
+    assert store.open_gaps() == [Gap("how much overtime pay do agency social workers get?", 1)]
 
 
 def test_urgent_message_gets_the_emergency_route_first(engine: AnswerEngine) -> None:
@@ -181,7 +182,7 @@ def test_a_known_gap_is_said_as_such_and_recorded(services: Services, store: Sto
     assert answer.reason == "known_gap" and not answer.refused
     assert answer.answer.startswith(KNOWN_GAP)
     assert "not in the public record" in answer.answer and markers(answer.answer)
-    assert store.knowledge_gaps() == [("how often do core groups meet after the first one?", 1)]
+    assert store.open_gaps() == [Gap("how often do core groups meet after the first one?", 1)]
 
 
 def test_both_parts_of_a_two_part_question_are_answered(engine: AnswerEngine) -> None:

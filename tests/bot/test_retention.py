@@ -6,10 +6,13 @@ import json
 import time
 from pathlib import Path
 
-from bot.slack.retention import RetentionSweeper
-from bot.store import Store, sqlite_url
+from bot.embedding import Embedder
+from bot.slack.jobs import Periodic
+from bot.store import Store, open_store, sqlite_url
 from tests.bot.test_store import age, an_answer
+from tests.support.fake_slack import FakeSlack
 from tests.support.processes import bcft, env_for
+from tests.support.slack import bot_settings, running_bot
 
 
 def wait_until(condition, timeout: float = 10) -> bool:  # type: ignore[no-untyped-def]
@@ -21,7 +24,7 @@ def wait_until(condition, timeout: float = 10) -> bool:  # type: ignore[no-untyp
     return False
 
 
-def test_the_sweeper_deletes_expired_records_at_start_and_then_periodically(
+def test_a_periodic_sweep_deletes_expired_records_at_start_and_then_again(
     tmp_path: Path,
 ) -> None:
     store = Store(sqlite_url(tmp_path / "s.sqlite3"))
@@ -30,13 +33,27 @@ def test_the_sweeper_deletes_expired_records_at_start_and_then_periodically(
     kept = an_answer("asked today")
     store.record_answer(kept, channel="slack", user="U1")
 
-    sweeper = RetentionSweeper(store, retention_days=5, every=0.2)
+    sweeper = Periodic("retention", 0.2, lambda: store.delete_expired(retention_days=5))
     try:
         assert wait_until(lambda: [r["ref"] for r in store.questions()] == [kept.ref])
         age(store, 10)  # time passes: today's question is now past the period too
         assert wait_until(lambda: store.questions() == [])
     finally:
         sweeper.close()
+
+
+def test_the_slack_bot_applies_the_retention_period_by_itself(
+    tmp_path: Path, fake_slack: FakeSlack, embedder: Embedder
+) -> None:
+    settings = bot_settings(tmp_path, fake_slack, retention_days=30)
+    store = open_store(settings)
+    store.record_answer(an_answer("asked long ago"), channel="slack", user="U1")
+    age(store, 31)
+    recent = an_answer("asked this week")
+    store.record_answer(recent, channel="slack", user="U1")
+
+    with running_bot(settings, embedder):
+        assert wait_until(lambda: [r["ref"] for r in store.questions()] == [recent.ref], 60)
 
 
 def test_data_commands_export_erase_and_expire_from_the_terminal(tmp_path: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,23 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.documents import write_markdown
-from tests.support.fake_slack import BOT_USER, FakeSlack, SlackSender
-from tests.support.processes import (
-    BCFT,
-    PROJECT,
-    bcft,
-    env_for,
-    free_port,
-    start_chroma_server,
-    stop,
-    wait_for_http,
-)
+from tests.support.fake_slack import FakeSlack, SlackSender
+from tests.support.processes import bcft, start_chroma_server, stop
+from tests.support.serve import ADMIN, SECRET, bot_env, mention, start_bot
 
 pytestmark = pytest.mark.slow
-
-KB = Path(__file__).resolve().parents[1] / "support" / "kb"
-SECRET = "serve-test-secret"
-ADMIN = "UADMIN01"
 
 
 @pytest.fixture
@@ -36,47 +22,6 @@ def fake_slack() -> Iterator[FakeSlack]:
     fake = FakeSlack()
     yield fake
     fake.close()
-
-
-def bot_env(tmp_path: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
-    kb = tmp_path / "kb"
-    if not kb.exists():
-        shutil.copytree(KB, kb)
-    return env_for(
-        tmp_path / "data",
-        KNOWLEDGE_BASE_DIR=str(kb),
-        SLACK_BOT_TOKEN="xoxb-serve-test",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.api_url,
-        ADMIN_USER_IDS=ADMIN,
-        RATE_LIMIT_PER_MINUTE="1000",
-        INDEX_REFRESH_SECONDS="0",
-        **extra,
-    )
-
-
-def start_bot(env: dict[str, str], *args: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [*BCFT, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-        env=env,
-        cwd=PROJECT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{base}/healthz", timeout=120, process=process)
-    return process, base
-
-
-def mention(slack: SlackSender, channel: str, text: str) -> dict:
-    return {
-        "type": "app_mention",
-        "user": "UNEW0001",
-        "text": f"<@{BOT_USER}> {text}",
-        "ts": slack.next_ts(),
-        "channel": channel,
-    }
 
 
 def test_ingest_while_the_bot_serves_the_embedded_store_is_refused_and_reindex_works(

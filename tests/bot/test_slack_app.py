@@ -59,9 +59,11 @@ def store(running) -> Store:
     return open_store(settings)
 
 
-def test_healthz_is_ready_and_unknown_paths_are_404(running) -> None:
+def test_healthz_is_alive_readyz_is_ready_and_unknown_paths_are_404(running) -> None:
     _, _, base = running
     with urllib.request.urlopen(f"{base}/healthz") as response:
+        assert response.status == 200 and json.load(response)["status"] == "alive"
+    with urllib.request.urlopen(f"{base}/readyz") as response:
         assert response.status == 200 and json.load(response)["status"] == "ready"
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{base}/nowhere")
@@ -292,7 +294,7 @@ def test_upload_in_a_dm_is_validated_ingested_and_confirmed(
     share(NEWCOMER, "carers.md", "D0UPLOAD1")
     (refusal,) = wait_for_replies(fake_slack, "D0UPLOAD1", None)
     assert refusal["text"] == NOT_ALLOWED
-    assert not (settings.uploads_dir / "carers.md").exists()
+    assert not (settings.uploads_path / "carers.md").exists()
 
     share(ADMIN, "carers.md", "D0UPLOAD2")
     (confirmation,) = wait_for_replies(fake_slack, "D0UPLOAD2", None)

@@ -184,7 +184,7 @@ def test_only_practice_leads_see_what_others_could_not_get_answered(
     gap["user"] = "UGAPPER01"
     slack.event(gap)
     wait_for_replies(fake_slack, "D0GAPS", None)
-    assert open_store(settings).knowledge_gaps()
+    assert open_store(settings).open_gaps()
 
     def home_for(user: str) -> str:
         before = len(fake_slack.calls_to("views.publish"))

@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, update
 
 from bot.answers import Answer, Source
+from bot.documents import Review
 from bot.store import ERASED, Store, sqlite_url
+from bot.store.gap_answers import Gap
 from bot.store.migrations import MIGRATIONS, migrate
 from bot.store.tables import feedback, metadata, questions
 
@@ -107,7 +110,7 @@ def test_questions_are_stored_redacted_and_read_back_for_gaps_threads_and_histor
     assert "jo@example.org" not in json.dumps(store.questions())
     assert store.thread_questions("C1:1")[1] == "and out of hours?"
     gaps = [("overtime pay rates?", 2), ("how often do core groups meet", 1)]
-    assert store.knowledge_gaps() == gaps
+    assert store.open_gaps() == [Gap(*gap) for gap in gaps]
     assert store.recent_questions("U1")[0] == "and out of hours?"
 
 
@@ -156,6 +159,31 @@ def test_a_person_can_export_and_erase_what_is_stored_about_them(store: Store) -
     assert (kept["user_id"], kept["question"]) == ("U2", ERASED)  # U2's rating stays
 
 
+def test_export_and_erasure_cover_work_on_the_knowledge_base(store: Store) -> None:
+    store.record_review("doc-1", Review(date(2026, 12, 1), date(2027, 6, 1), "U1"))
+    store.flag_document("doc-2", flagged_by="U1", what_is_wrong="old phone", last_reviewed=None)
+    draft = store.add_gap_answer(
+        doc_id="doc-3", title="Overtime", category="policy", path="p.md", gap="q", author="U1"
+    )
+    store.publish_gap_answer(draft.id, "U2")
+
+    exported = store.export_user("U1")
+    assert [r["document"] for r in exported["document_reviews"]] == ["doc-1"]
+    assert [f["what_is_wrong"] for f in exported["document_flags"]] == ["old phone"]
+    assert [(a["document"], a["role"]) for a in exported["answers_written_or_decided"]] == [
+        ("doc-3", "author")
+    ]
+    assert store.export_user("U2")["answers_written_or_decided"][0]["role"] == "decided"
+
+    store.erase_user("U1")
+
+    assert store.reviews()["doc-1"].reviewer == ERASED  # the review itself still counts
+    assert "old phone" not in json.dumps(store.export_user(ERASED), default=str)
+    erased = store.export_user("U1")
+    assert not (erased["document_reviews"] or erased["document_flags"])
+    assert not erased["answers_written_or_decided"]
+
+
 def test_a_database_migrated_from_nothing_has_exactly_the_declared_tables(store: Store) -> None:
     found = inspect(store.engine)
     for table in metadata.sorted_tables:
@@ -187,7 +215,7 @@ def test_a_store_from_the_first_release_keeps_its_records_when_migrated(tmp_path
     store = Store(sqlite_url(path))
     (row,) = store.questions()
     assert (row["ref"], row["user_id"], row["urgent_signals"]) == ("r1", "", "[]")
-    assert store.knowledge_gaps() == [("q", 1)]
+    assert store.open_gaps() == [Gap("q", 1)]
     assert store.allow_request("U1", 1) and not store.allow_request("U1", 1)
     with store.engine.connect() as db:
         assert db.exec_driver_sql("SELECT max(version) FROM schema_version").scalar() == len(

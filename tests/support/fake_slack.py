@@ -38,7 +38,8 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
-        self.usergroup_members: list[str] = []
+        self.usergroup_members: list[str] = []  # any user group's members, unless below
+        self.usergroups: dict[str, list[str]] = {}  # members of particular user groups
         self._refusals: dict[str, int] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -127,7 +128,8 @@ class FakeSlack:
         if method == "chat.postMessage":
             return {"ok": True, "channel": params.get("channel"), "ts": f"{next(self._ts)}.000100"}
         if method == "usergroups.users.list":
-            return {"ok": True, "users": self.usergroup_members}
+            members = self.usergroups.get(params.get("usergroup", ""), self.usergroup_members)
+            return {"ok": True, "users": members}
         if method == "conversations.replies":
             return {"ok": True, "messages": []}
         return {"ok": True}
@@ -235,6 +237,9 @@ class SlackSender:
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: thirty requests at once on a busy machine would
+    # overflow it and have connections reset, which a real server (gunicorn: 2048) never does.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

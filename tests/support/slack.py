@@ -51,7 +51,7 @@ def running_bot(settings: Settings, embedder: Embedder) -> Iterator[tuple[SlackH
     app = SlackHttpApp(settings)
     base, server = serve_wsgi(app)
     try:
-        wait_for_http(f"{base}/healthz")
+        wait_for_http(f"{base}/readyz")
         yield app, base
     finally:
         server.shutdown()
