@@ -146,7 +146,7 @@ class _WebRun:
             self.index.delete_document(entry)
         if self.pending or self.removals:
             self.index.commit()
-        save_state(self.index.settings.web_state_path, self.next)
+        save_state(self.index.settings.web_state_path, self.next, self.report.failed)
         return self.report
 
     # -- one page ------------------------------------------------------------------------

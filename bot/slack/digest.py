@@ -23,13 +23,16 @@ from bot.services import Services, knowledge_base_status
 from bot.slack.views import FEEDBACK_REASONS
 from bot.store import Gap, PeriodCounts
 from bot.store.usage_counts import UNSPECIFIED
+from ingest.web_state import load_failures
 
 # How often each worker checks whether a week's digest is due: it goes out within an hour of
 # the week starting (the check is one insert that fails when the week is claimed).
 DIGEST_CHECK_SECONDS = 3600.0
 TOP_GAPS = 5
-# Documents past review listed by name (a section holds 3,000 characters); the rest counted.
+# Documents past review, and web pages that failed, listed by name (a section holds 3,000
+# characters); the rest counted.
 MAX_OVERDUE = 15
+MAX_FAILED_PAGES = 10
 # A Slack member id written as a document's owner (a gap answer's author): shown as a mention.
 _MEMBER_ID = re.compile(r"[UW][A-Z0-9]{6,}")
 
@@ -64,6 +67,7 @@ class Digest:
     counts: PeriodCounts
     gaps: list[Gap]
     overdue: list[DocumentInfo]
+    failed_pages: dict[str, str]  # web pages the last `bcft ingest --sources` could not fetch
 
 
 def week_before(today: date) -> Week:
@@ -87,6 +91,7 @@ def post_weekly_digest(services: Services, client: Any, today: date | None = Non
             store.period_counts(week.start, week.end),
             store.open_gaps(TOP_GAPS, since=week.start, until=week.end, urgent=False),
             knowledge_base_status(services.index, store, services.settings, today).overdue,
+            load_failures(services.settings.web_state_path),
         )
         client.chat_postMessage(
             channel=channel,
@@ -127,6 +132,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
         "*👎 by reason* — "
         + (", ".join(f"{label} {n}" for label, n in down.most_common()) or "none this week"),
         _overdue(digest.overdue),
+        _failed_pages(digest.failed_pages),
     ]
     return [
         {
@@ -151,6 +157,19 @@ def _overdue(documents: list[DocumentInfo]) -> str:
     if len(documents) > MAX_OVERDUE:
         lines.append(f"…and {len(documents) - MAX_OVERDUE} more (`/kb status`).")
     return f"*Documents past their review date ({len(documents)})*\n" + "\n".join(lines)
+
+
+def _failed_pages(failed: dict[str, str]) -> str:
+    """The web pages the last `bcft ingest --sources` run could not fetch, and why."""
+    if not failed:
+        return "*Web pages that failed to fetch* — none in the last run."
+    lines = [
+        f"• {escape(url)}: {escape(reason[:150])}"
+        for url, reason in list(failed.items())[:MAX_FAILED_PAGES]
+    ]
+    if len(failed) > MAX_FAILED_PAGES:
+        lines.append(f"…and {len(failed) - MAX_FAILED_PAGES} more (`bcft ingest --sources`).")
+    return f"*Web pages that failed to fetch ({len(failed)})*\n" + "\n".join(lines)
 
 
 def _owner(owner: str) -> str:

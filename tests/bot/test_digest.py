@@ -20,6 +20,7 @@ from bot.slack.digest import Week, post_weekly_digest, week_before
 from bot.store import Store, open_store
 from bot.store.base import database_url
 from bot.store.tables import feedback, questions
+from ingest.web_state import save_state
 from tests.bot import test_store
 from tests.bot.test_store import an_answer
 from tests.support.fake_slack import FakeSlack
@@ -107,6 +108,8 @@ def test_the_bot_posts_one_digest_a_week_to_practice_leads_without_question_text
     settings = bot_settings(tmp_path, fake_slack, digest_channel="C0DIGEST")
     seeded = open_store(settings)
     a_week_of_questions(seeded)
+    failed = {"https://example.org/moved": "redirect loop (more than 5 redirects)"}
+    save_state(settings.web_state_path, {}, failed)  # what the last `ingest --sources` left
 
     def digests() -> list[dict]:
         return [
@@ -149,6 +152,7 @@ def test_the_bot_posts_one_digest_a_week_to_practice_leads_without_question_text
     assert "Out of date 1" in text and "Other 1" in text
     assert "COMMENTWORDS" not in text and "forged" not in text
     assert "THISWEEKWORDS".lower() not in text.lower()  # this week is next week's digest
+    assert "https://example.org/moved: redirect loop (more than 5 redirects)" in text
     assert (
         "Allegations against people who work with children: due 2025-07-10, owner Test owner"
         in text

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from ingest.pipeline import run_ingest
 from ingest.web_ingest import run_web_ingest
 from ingest.web_sources import SourceListError, WebSource, load_web_sources
+from ingest.web_state import load_failures
 from tests.support.documents import write_markdown
 from tests.support.processes import bcft, env_for
 
@@ -451,6 +452,7 @@ def test_bad_pages_fail_alone_with_a_reason_each(index: KnowledgeIndex, site: Fi
     assert reasons["away.html"].startswith("redirects to another site (http://localhost:")
     assert all("\n" not in reason for reason in reasons.values())
     assert report.added == [start, f"{site.url}/good.html"] and not report.ok
+    assert load_failures(index.settings.web_state_path) == report.failed  # for the digest
 
 
 def test_a_page_that_fails_keeps_what_it_had(index: KnowledgeIndex, duty_site: FixtureSite) -> None:
