@@ -45,7 +45,7 @@ class Services:
         """Load the model, the risk examples and the keyword index before the first question."""
         self.index.embedder.embed(["warm up"])
         self.engine.urgency.warm_up()
-        self.engine.retriever.glossary  # noqa: B018 - loads the keyword index and glossary
+        self.engine.knowledge()  # the snapshot, glossary, speller and signposts
 
     def answer(
         self, question: str, *, channel: str, thread: str | None = None, user: str = "", **ask: Any

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,20 +29,13 @@ from bot.answering.concepts import answer_type, question_concepts
 from bot.answering.confidence import Calibrator, OffTopic, gather_evidence
 from bot.answering.conversation import with_topic
 from bot.answering.extractive import MAX_SENTENCES, Extract, Sentence, extract
+from bot.answering.knowledge import Knowledge, build_knowledge
 from bot.answering.llm import synthesise
 from bot.answering.question_parts import question_parts
-from bot.answering.signposts import (
-    CALL_999,
-    EMERGENCY_QUERY,
-    WHO_TO_ASK_QUERY,
-    AskRoutes,
-    Signpost,
-    ask_routes,
-    emergency_routes,
-)
+from bot.answering.signposts import CALL_999
 from bot.answers import Answer
 from bot.documents import Review
-from bot.index import KnowledgeIndex, Snapshot
+from bot.index import KnowledgeIndex
 from bot.lexicons import Lexicons
 from bot.retrieval.lexicon import QueryLexicon, load_query_lexicon
 from bot.retrieval.retriever import Mode, RetrievalResult, Retriever
@@ -124,18 +116,30 @@ class AnswerEngine:
         self.chat_model = chat_model
         self.lexicon = lexicon or load_query_lexicon(settings.lexicon_path)
         self.retriever = Retriever(
-            index, settings.retrieval_candidates, settings.max_chunks_per_document, self.lexicon
+            index, settings.retrieval_candidates, settings.max_chunks_per_document
         )
-        self._signposts: tuple[str, list[Signpost], AskRoutes] | None = None
-        self._lock = threading.Lock()
+        self._knowledge: Knowledge | None = None
 
     def use_lexicons(self, lexicons: Lexicons) -> None:
         """Take new word lists (a practice lead changed them) without a restart."""
         urgency = UrgencyDetector(lexicons.risks, self.index.embedder)
         urgency.warm_up()
         self.urgency = urgency
-        self.lexicon = lexicons.terms
-        self.retriever.use_lexicon(lexicons.terms)
+        self.lexicon = lexicons.terms  # the next question's Knowledge is built with them
+
+    def knowledge(self) -> Knowledge:
+        """What answering reads: the index's current generation and what is derived from it.
+
+        Built when the generation or the word lists change and published with one assignment,
+        without a lock: two questions arriving at a new generation may both build it, and
+        either result serves.
+        """
+        snapshot, lexicon = self.index.snapshot(), self.lexicon
+        current = self._knowledge
+        if current is None or current.snapshot is not snapshot or current.lexicon is not lexicon:
+            current = build_knowledge(snapshot, lexicon, self.retriever)
+            self._knowledge = current
+        return current
 
     @property
     def refusal_threshold(self) -> float:
@@ -160,7 +164,7 @@ class AnswerEngine:
         Never raises: if the published route cannot be read, the 999 line stands alone.
         """
         try:
-            routes, _ = self._signposts_for_generation()
+            routes = self.knowledge().emergency
         except Exception:
             log.exception("could not read the published emergency route")
             return [CALL_999]
@@ -191,8 +195,10 @@ class AnswerEngine:
             urgent_signals=[redact_personal_data(r)[0] for r in urgency.reasons],
             personal_data=personal_data,
         )
+        knowledge = None  # read only when needed: an empty question touches no index
         if urgency.urgent:
-            self._add_emergency_route(answer, today)
+            knowledge = self.knowledge()
+            _add_emergency_route(answer, knowledge, today)
         if not question.strip():
             answer.answer, answer.refused, answer.reason = EMPTY, True, "empty"
         elif len(question) > self.settings.max_question_chars:
@@ -202,7 +208,8 @@ class AnswerEngine:
             )
             answer.refused, answer.reason = True, "too_long"
         else:
-            self._answer(answer, redacted, history, k, category, mode, today)
+            knowledge = knowledge or self.knowledge()  # one generation for the whole question
+            self._answer(answer, knowledge, redacted, history, k, category, mode, today)
         answer.sources = with_reviews(answer.sources, self._reviews_of(answer), today)
         answer.notices += stale_notices(answer.sources)
         return answer
@@ -223,6 +230,7 @@ class AnswerEngine:
     def _answer(
         self,
         answer: Answer,
+        knowledge: Knowledge,
         question: str,
         history: Sequence[str],
         k: int | None,
@@ -230,35 +238,30 @@ class AnswerEngine:
         mode: Mode,
         today: date,
     ) -> None:
-        snapshot = self.index.snapshot()  # one generation for the whole question
-        message = self._in_knowledge_base_words(question)
-        earlier = [self._in_knowledge_base_words(h) for h in history]
+        idf = knowledge.snapshot.keyword.idf
+        message = _in_knowledge_base_words(question, knowledge)
+        earlier = [_in_knowledge_base_words(h, knowledge) for h in history]
         asked = question_parts(message)
         if len(asked) == 1:
             # One question: search with the whole message, whose situation says what it is
             # about; the question itself says what kind of answer is wanted.
-            searches = [(with_topic(message, earlier, snapshot.keyword.idf), asked[0])]
+            searches = [(with_topic(message, earlier, idf), asked[0])]
         else:
             searches = []
             for text in asked:
-                searches.append((with_topic(text, earlier, snapshot.keyword.idf), text))
+                searches.append((with_topic(text, earlier, idf), text))
                 earlier.append(text)
         budget = MAX_SENTENCES if len(searches) == 1 else PART_SENTENCES
         parts = [
             self._answer_part(
-                search, asks, budget, k or self.settings.retrieval_k, category, mode, snapshot
+                search, asks, budget, k or self.settings.retrieval_k, category, mode, knowledge
             )
             for search, asks in searches
         ]
         before = len(answer.sources)  # the emergency route's sources keep their numbers
-        self._compose(answer, parts, today)
+        self._compose(answer, parts, knowledge, today)
         if self.chat_model is not None and len(parts) == 1 and answer.reason == "answered":
             self._synthesise(answer, parts[0].question, parts[0].retrieval, today, keep=before)
-
-    def _in_knowledge_base_words(self, text: str) -> str:
-        """Shorthand spelled out and misspellings corrected, personal-data markers removed."""
-        spelled = self.lexicon.spell_out(_PLACEHOLDER.sub(" ", text))
-        return self.retriever.speller.correct(spelled)
 
     def _answer_part(
         self,
@@ -268,15 +271,20 @@ class AnswerEngine:
         k: int,
         category: str | None,
         mode: Mode,
-        snapshot: Snapshot,
+        knowledge: Knowledge,
     ) -> _Part:
         """Retrieve, choose sentences and weigh the evidence for one question; `asks` is the
         question itself, without a situation told before it."""
         retrieval = self.retriever.retrieve(
-            question, k, category=category, mode=mode, snapshot=snapshot
+            question,
+            k,
+            snapshot=knowledge.snapshot,
+            glossary=knowledge.glossary,
+            category=category,
+            mode=mode,
         )
-        keyword = snapshot.keyword
-        concepts = question_concepts(question, self.retriever.glossary, keyword.idf, keyword.knows)
+        keyword = knowledge.snapshot.keyword
+        concepts = question_concepts(question, knowledge.glossary, keyword.idf, keyword.knows)
         wanted = answer_type(asks)
         chosen = extract(retrieval, question, concepts, wanted, budget)
         evidence = gather_evidence(
@@ -290,7 +298,9 @@ class AnswerEngine:
         in_scope, right = self.calibrator.probabilities(evidence)
         return _Part(question, retrieval, chosen, evidence, in_scope, right)
 
-    def _compose(self, answer: Answer, parts: list[_Part], today: date) -> None:
+    def _compose(
+        self, answer: Answer, parts: list[_Part], knowledge: Knowledge, today: date
+    ) -> None:
         """One answer from the parts: each answered, stated as a known gap, or said missing."""
         for part in parts:
             known = {used.chunk_id for used in answer.retrieved}
@@ -313,7 +323,7 @@ class AnswerEngine:
             answer.withheld_answer = " ".join(s.text for p in parts for s in p.chosen.sentences)
             answer.refused, answer.reason = True, "not_covered"
             opening = ACT_ON_ROUTE if answer.urgent else NOT_COVERED
-            answer.answer = f"{opening} {self._ask(answer, parts[0].retrieval, today)}"
+            answer.answer = f"{opening} {_ask(answer, knowledge, parts[0].retrieval, today)}"
             return
         pieces: list[str] = []
         quoted: set[str] = set()
@@ -329,7 +339,7 @@ class AnswerEngine:
                 pieces.append(PART_NOT_COVERED.format(ordinal=_ORDINALS.get(number, "next")))
         missing = next((p for p, o in zip(parts, outcomes, strict=True) if o != "answered"), None)
         if missing is not None:
-            pieces.append(self._ask(answer, missing.retrieval, today))
+            pieces.append(_ask(answer, knowledge, missing.retrieval, today))
         answer.reason = "answered" if answered else "known_gap"
         answer.answer = " ".join(piece for piece in pieces if piece)
 
@@ -349,36 +359,23 @@ class AnswerEngine:
         answer.sources[:] = sources
         answer.mode = "llm"
 
-    def _ask(self, answer: Answer, retrieval: RetrievalResult, today: date) -> str:
-        """Who to ask about this question, cited from the contacts documents."""
-        _, routes = self._signposts_for_generation()
-        ask = routes.best_for(retrieval.vector)
-        if ask is None:
-            return ASK_MANAGER
-        return cite_in_answer(answer, ask.text, ask.chunk, today)
 
-    def _add_emergency_route(self, answer: Answer, today: date) -> None:
-        routes, _ = self._signposts_for_generation()
-        answer.emergency = [CALL_999] + [
-            cite_in_answer(answer, r.text, r.chunk, today) for r in routes
-        ]
+def _add_emergency_route(answer: Answer, knowledge: Knowledge, today: date) -> None:
+    """999, then the emergency routes the contacts documents publish, each cited."""
+    answer.emergency = [CALL_999] + [
+        cite_in_answer(answer, r.text, r.chunk, today) for r in knowledge.emergency
+    ]
 
-    def _signposts_for_generation(self) -> tuple[list[Signpost], AskRoutes]:
-        """Emergency routes and who-to-ask lines, worked out once per version of the index."""
-        snapshot = self.index.snapshot()
-        with self._lock:
-            if self._signposts is None or self._signposts[0] != snapshot.generation:
-                urgent = self.retriever.retrieve(
-                    EMERGENCY_QUERY, 4, category="contacts", snapshot=snapshot
-                )
-                contacts = {c.chunk_id: c for c in snapshot.chunks.published("contacts")}
-                self._signposts = (
-                    snapshot.generation,
-                    emergency_routes([r.chunk for r in urgent.chunks]),
-                    ask_routes(
-                        snapshot.sentences,
-                        contacts,
-                        self.index.embedder.embed([WHO_TO_ASK_QUERY])[0],
-                    ),
-                )
-            return self._signposts[1], self._signposts[2]
+
+def _in_knowledge_base_words(text: str, knowledge: Knowledge) -> str:
+    """Shorthand spelled out and misspellings corrected, personal-data markers removed."""
+    spelled = knowledge.lexicon.spell_out(_PLACEHOLDER.sub(" ", text))
+    return knowledge.speller.correct(spelled)
+
+
+def _ask(answer: Answer, knowledge: Knowledge, retrieval: RetrievalResult, today: date) -> str:
+    """Who to ask about this question, cited from the contacts documents."""
+    ask = knowledge.ask.best_for(retrieval.vector)
+    if ask is None:
+        return ASK_MANAGER
+    return cite_in_answer(answer, ask.text, ask.chunk, today)

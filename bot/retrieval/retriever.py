@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,8 +11,6 @@ import numpy as np
 from bot.documents import Chunk
 from bot.index import Hit, KnowledgeIndex, Snapshot
 from bot.retrieval.glossary import Glossary
-from bot.retrieval.lexicon import EMPTY, QueryLexicon
-from bot.retrieval.spelling import SpellingCorrector
 
 Mode = Literal["hybrid", "dense", "keyword"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "keyword")
@@ -68,63 +65,30 @@ class Retriever:
     """Finds the chunks that best answer a question."""
 
     def __init__(
-        self,
-        index: KnowledgeIndex,
-        candidates: int = 40,
-        max_per_document: int = 2,
-        lexicon: QueryLexicon = EMPTY,
+        self, index: KnowledgeIndex, candidates: int = 40, max_per_document: int = 2
     ) -> None:
         self.index = index
         self.candidates = candidates
         self.max_per_document = max_per_document
-        self.lexicon = lexicon
-        self._derived: tuple[str, Glossary, SpellingCorrector] | None = None
-        self._lock = threading.Lock()
-
-    def use_lexicon(self, lexicon: QueryLexicon) -> None:
-        with self._lock:
-            self.lexicon = lexicon
-            self._derived = None
-
-    @property
-    def glossary(self) -> Glossary:
-        """The glossary documents' terms and the lexicon's synonyms, for this generation."""
-        return self._for_generation()[0]
-
-    @property
-    def speller(self) -> SpellingCorrector:
-        """Spelling correction to the words of this generation of the knowledge base."""
-        return self._for_generation()[1]
-
-    def _for_generation(self) -> tuple[Glossary, SpellingCorrector]:
-        snapshot = self.index.snapshot()
-        with self._lock:
-            if self._derived is None or self._derived[0] != snapshot.generation:
-                chunks = snapshot.chunks.published("glossary")
-                glossary = Glossary(
-                    [*Glossary.from_chunks(chunks).entries, *self.lexicon.entries()]
-                )
-                names = [name for entry in glossary.entries for name in entry.names]
-                speller = SpellingCorrector.from_texts([*snapshot.sentences.texts, *names])
-                self._derived = (snapshot.generation, glossary, speller)
-            return self._derived[1], self._derived[2]
 
     def retrieve(
         self,
         query: str,
         k: int,
+        *,
+        snapshot: Snapshot,
+        glossary: Glossary,
         category: str | None = None,
         mode: Mode = "hybrid",
-        snapshot: Snapshot | None = None,
     ) -> RetrievalResult:
         """The k best chunks for `query`, at most a few per document, neighbours merged.
 
         Three rankings are fused: chunks by meaning (Chroma), chunks by keywords (BM25), and
         the chunks of the sentences closest in meaning, which finds a single fact that its
-        passage as a whole does not resemble.
+        passage as a whole does not resemble. `snapshot` is the generation searched and
+        `glossary` the one built from it, which expands the query's terms.
         """
-        snapshot = snapshot or self.index.snapshot()
-        expanded = self.glossary.expand(query)
+        expanded = glossary.expand(query)
         vector = self.index.embedder.embed([expanded])[0]
         dense: list[Hit] = []
         keyword: list[Hit] = []

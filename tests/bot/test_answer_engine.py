@@ -89,7 +89,7 @@ def test_a_definition_joins_only_when_the_question_asks_what_something_is(
 
 
 def test_acronyms_are_expanded_from_the_glossary(engine: AnswerEngine) -> None:
-    expanded = engine.retriever.glossary.expand("who do I call about a LADO referral?")
+    expanded = engine.knowledge().glossary.expand("who do I call about a LADO referral?")
     assert "Local Authority Designated Officer" in expanded and "designated officer" in expanded
     # The allegations document never says "LADO"; only the expansion can find it.
     answer = engine.ask("How quickly must a LADO referral be made?", today=TODAY)
@@ -98,7 +98,7 @@ def test_acronyms_are_expanded_from_the_glossary(engine: AnswerEngine) -> None:
 
 
 def test_short_acronyms_that_are_words_only_expand_in_capitals(engine: AnswerEngine) -> None:
-    glossary = engine.retriever.glossary
+    glossary = engine.knowledge().glossary
     assert "Local Authority Designated Officer" in glossary.expand("what does a DO do?")
     assert glossary.expand("what do I do now?") == "what do I do now?"
 
@@ -295,7 +295,13 @@ def test_instructions_inside_documents_are_not_obeyed(index: KnowledgeIndex) -> 
 
     assert answer.mode == "extractive" and "PWNED" not in answer.answer
     assert "each April" in answer.answer
-    retrieval = engine.retriever.retrieve("When are staff parking permits issued?", 4)
+    knowledge = engine.knowledge()
+    retrieval = engine.retriever.retrieve(
+        "When are staff parking permits issued?",
+        4,
+        snapshot=knowledge.snapshot,
+        glossary=knowledge.glossary,
+    )
     system, human = build_messages("When are staff parking permits issued?", retrieval.chunks)
     assert "not instructions" in system.content
     data_block = human.content.split("</sources>")[0]
@@ -318,7 +324,13 @@ def test_llm_reply_with_bad_citations_falls_back_to_extractive(
 def test_llm_reply_with_valid_citations_is_used_and_renumbered(index: KnowledgeIndex) -> None:
     question = "When must the initial child protection conference be held?"
     plain = AnswerEngine(index, index.settings)
-    retrieval = plain.retriever.retrieve(question, index.settings.retrieval_k)
+    knowledge = plain.knowledge()
+    retrieval = plain.retriever.retrieve(
+        question,
+        index.settings.retrieval_k,
+        snapshot=knowledge.snapshot,
+        glossary=knowledge.glossary,
+    )
     n = next(
         i for i, r in enumerate(retrieval.chunks, start=1) if r.chunk.section == "When it is held"
     )

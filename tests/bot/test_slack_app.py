@@ -260,7 +260,7 @@ def test_kb_commands_are_for_admins_only(running, slack: SlackSender, fake_slack
     assert "1 added" in summary and "0 failed" in summary
     assert "home-visits" in app.services.index.manifest()
     # The practice lead's new local name works at once, without a restart.
-    assert "core group" in app.services.engine.retriever.glossary.expand("the zebra huddle")
+    assert "core group" in app.services.engine.knowledge().glossary.expand("the zebra huddle")
     event = mention(slack, "C0LEXICON", "when is the first zebra huddle?")
     slack.event(event)
     (reply,) = wait_for_replies(fake_slack, "C0LEXICON", event["ts"])

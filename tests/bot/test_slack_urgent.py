@@ -95,7 +95,7 @@ def test_the_999_line_stands_alone_when_retrieval_fails(
         raise RuntimeError("index unavailable")
 
     monkeypatch.setattr(services.engine.retriever, "retrieve", broken)
-    monkeypatch.setattr(services.engine, "_signposts", None)  # nothing remembered either
+    monkeypatch.setattr(services.engine, "_knowledge", None)  # nothing remembered either
     event = mention(slack, "C0RETRIEVE", URGENT)
     event["user"] = "URETRIEVE"
     slack.event(event)

@@ -1,0 +1,71 @@
+"""What answering reads for one generation of the index, worked out once and never changed.
+
+The snapshot holds what ingest made (chunks, keyword index, sentence vectors); from it and the
+practice leads' word lists come the glossary that expands questions, the spelling corrector
+that takes them to the knowledge base's words, and the signposts every answer may need: the
+emergency routes and the who-to-ask lines. A new generation, or new word lists, gets a new
+`Knowledge`, published with one assignment; a question keeps the one it started with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.answering.signposts import (
+    EMERGENCY_QUERY,
+    WHO_TO_ASK_QUERY,
+    AskRoutes,
+    Signpost,
+    ask_routes,
+    emergency_routes,
+)
+from bot.index import Snapshot
+from bot.retrieval.glossary import Glossary
+from bot.retrieval.lexicon import QueryLexicon
+from bot.retrieval.retriever import Retriever
+from bot.retrieval.spelling import SpellingCorrector
+
+# Contacts passages the emergency routes are taken from.
+_EMERGENCY_PASSAGES = 4
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The snapshot answering reads, and what is derived from it with the word lists."""
+
+    snapshot: Snapshot
+    lexicon: QueryLexicon
+    glossary: Glossary  # the glossary documents' terms and the lexicon's synonyms
+    speller: SpellingCorrector  # to the words of this generation of the knowledge base
+    emergency: list[Signpost]  # published emergency routes, after the 999 line
+    ask: AskRoutes  # who to ask, by topic
+
+    @property
+    def generation(self) -> str:
+        return self.snapshot.generation
+
+
+def build_knowledge(snapshot: Snapshot, lexicon: QueryLexicon, retriever: Retriever) -> Knowledge:
+    """Everything derived for `snapshot` and `lexicon`; `retriever` finds the signposts."""
+    glossary = Glossary(
+        [*Glossary.from_chunks(snapshot.chunks.published("glossary")).entries, *lexicon.entries()]
+    )
+    names = [name for entry in glossary.entries for name in entry.names]
+    speller = SpellingCorrector.from_texts([*snapshot.sentences.texts, *names])
+    urgent = retriever.retrieve(
+        EMERGENCY_QUERY,
+        _EMERGENCY_PASSAGES,
+        snapshot=snapshot,
+        glossary=glossary,
+        category="contacts",
+    )
+    contacts = {c.chunk_id: c for c in snapshot.chunks.published("contacts")}
+    who_to_ask = retriever.index.embedder.embed([WHO_TO_ASK_QUERY])[0]
+    return Knowledge(
+        snapshot=snapshot,
+        lexicon=lexicon,
+        glossary=glossary,
+        speller=speller,
+        emergency=emergency_routes([r.chunk for r in urgent.chunks]),
+        ask=ask_routes(snapshot.sentences, contacts, who_to_ask),
+    )
