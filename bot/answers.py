@@ -41,9 +41,10 @@ class UsedChunk:
     keyword_score: float | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
-    """Everything a renderer or an evaluation needs about one answered question."""
+    """Everything a renderer or an evaluation needs about one answered question; made once
+    by the engine and never changed after."""
 
     question: str
     answer: str

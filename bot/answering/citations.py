@@ -3,46 +3,62 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from bot.answers import Answer, Source, UsedChunk
+from bot.answers import Source, UsedChunk
 from bot.documents import Chunk, Review
 
 
-def cite(sentences: list[tuple[str, Chunk]], sources: list[Source], today: date) -> str:
-    """Join sentences, each followed by the number of its source (added to `sources`)."""
-    return " ".join(
-        with_marker(text, source_number(chunk, sources, today)) for text, chunk in sentences
-    )
+@dataclass
+class Citations:
+    """What an answer under construction cites, numbered in the order first cited, and the
+    passages it drew on: the `sources` and `retrieved` of the finished `Answer`."""
 
+    today: date
+    sources: list[Source] = field(default_factory=list)
+    retrieved: list[UsedChunk] = field(default_factory=list)
 
-def cite_in_answer(answer: Answer, text: str, chunk: Chunk, today: date) -> str:
-    """Cite one sentence, listing its chunk among those the answer drew on."""
-    if all(used.chunk_id != chunk.chunk_id for used in answer.retrieved):
-        answer.retrieved.append(used_chunk(chunk, 0.0, None, None))
-    return cite([(text, chunk)], answer.sources, today)
+    def cite(self, sentences: list[tuple[str, Chunk]]) -> str:
+        """Join sentences, each followed by the number of its source."""
+        return " ".join(with_marker(text, self.number(chunk)) for text, chunk in sentences)
 
+    def cite_signpost(self, text: str, chunk: Chunk) -> str:
+        """Cite a signpost (an emergency route, who to ask), listing the passage it is from."""
+        self.draw_on([used_chunk(chunk, 0.0, None, None)])
+        return self.cite([(text, chunk)])
 
-def source_number(chunk: Chunk, sources: list[Source], today: date) -> int:
-    """The number of the source for this chunk's document and section, added if new."""
-    info = chunk.info
-    for source in sources:
-        if (source.doc_id, source.section) == (info.doc_id, chunk.section):
-            return source.n
-    sources.append(
-        Source(
-            n=len(sources) + 1,
-            doc_id=info.doc_id,
-            title=info.title,
-            section=chunk.section,
-            url=info.url,
-            last_reviewed=info.last_reviewed.isoformat() if info.last_reviewed else None,
-            review_due=info.review_due.isoformat() if info.review_due else None,
-            stale=info.is_stale(today),
+    def draw_on(self, passages: list[UsedChunk]) -> None:
+        """List passages the answer was chosen from (each once, in order)."""
+        known = {used.chunk_id for used in self.retrieved}
+        for used in passages:
+            if used.chunk_id not in known:
+                known.add(used.chunk_id)
+                self.retrieved.append(used)
+
+    def number(self, chunk: Chunk) -> int:
+        """The number of the source for this chunk's document and section, added if new."""
+        info = chunk.info
+        for source in self.sources:
+            if (source.doc_id, source.section) == (info.doc_id, chunk.section):
+                return source.n
+        self.sources.append(
+            Source(
+                n=len(self.sources) + 1,
+                doc_id=info.doc_id,
+                title=info.title,
+                section=chunk.section,
+                url=info.url,
+                last_reviewed=info.last_reviewed.isoformat() if info.last_reviewed else None,
+                review_due=info.review_due.isoformat() if info.review_due else None,
+                stale=info.is_stale(self.today),
+            )
         )
-    )
-    return len(sources)
+        return len(self.sources)
+
+    def keep_first(self, count: int) -> None:
+        """Forget the sources after the first `count` (an LLM reply cites afresh)."""
+        del self.sources[count:]
 
 
 def with_marker(sentence: str, n: int) -> str:

@@ -1,11 +1,19 @@
-"""The answer engine: one question in, one structured, cited Answer out.
+"""The answer engine: one question in, one immutable, cited Answer out.
 
-Order of work: urgency first (or the caller's assessment of it), then the other guards
-(input limits, personal data), then retrieval, then the answer (extractive by default, an
-LLM if configured and its reply checks out), then the signposts (emergency route, who to
-ask, stale sources). The engine stores nothing: the adapters (CLI, Slack) record answers
-through `Services`, and the evaluation calls `AnswerEngine.ask` directly. It reads reviews
-recorded after ingest through the lookup it is given (`Services` gives it the store's).
+Its stages, each a function of what the one before produced:
+- guards: urgency first (or the caller's assessment of it; an urgent message gets the
+  emergency route before anything else), personal data redacted, empty and over-long
+  messages answered with what to do instead;
+- retrieve, extract and confidence, for each question of the message (`answer_part`):
+  passages, the sentences that answer, the calibrated probabilities;
+- compose: the parts into one reply, each answered, said to be a known gap or missing
+  (`_compose`), with who to ask when something is missing; an LLM's reply replaces the
+  text only if its citations check out;
+- signposts: stale sources, with reviews recorded since ingest taken into account.
+All of it reads one `Knowledge` (one index generation). The engine stores nothing: the
+adapters (CLI, Slack) record answers through `Services`, and the evaluation calls
+`AnswerEngine.ask` directly. It reads reviews recorded after ingest through the lookup it is
+given (`Services` gives it the store's).
 """
 
 from __future__ import annotations
@@ -13,18 +21,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from bot.answering.citations import (
-    cite,
-    cite_in_answer,
-    source_number,
-    stale_notices,
-    used_chunk,
-    with_reviews,
-)
+from bot.answering.citations import Citations, stale_notices, used_chunk, with_reviews
 from bot.answering.concepts import answer_type, question_concepts
 from bot.answering.confidence import Calibrator, OffTopic, gather_evidence
 from bot.answering.conversation import with_topic
@@ -33,7 +34,7 @@ from bot.answering.knowledge import Knowledge, build_knowledge
 from bot.answering.llm import synthesise
 from bot.answering.question_parts import question_parts
 from bot.answering.signposts import CALL_999
-from bot.answers import Answer
+from bot.answers import Answer, Reason, Source
 from bot.documents import Review
 from bot.index import KnowledgeIndex
 from bot.lexicons import Lexicons
@@ -68,7 +69,7 @@ ReviewLookup = Callable[[Collection[str]], Mapping[str, Review]]
 
 
 @dataclass(frozen=True)
-class _Part:
+class Part:
     """One question of a message, with what answering it found."""
 
     question: str
@@ -87,8 +88,18 @@ class _Part:
         return "answered" if lead is not None and self.in_scope > threshold else "refused"
 
 
-def _cited(sentences: list[Sentence], answer: Answer, today: date) -> str:
-    return cite([(s.text, s.passage.chunk) for s in sentences], answer.sources, today)
+@dataclass(frozen=True)
+class Reply:
+    """The body of an answer: its text and why, before the signposts are added."""
+
+    text: str
+    reason: Reason
+    refused: bool = False
+    confidence: float = 0.0
+    in_scope: float = 0.0
+    evidence: dict[str, float] = field(default_factory=dict)
+    withheld: str = ""  # what it would have said when not confident enough
+    mode: Literal["extractive", "llm"] = "extractive"
 
 
 class AnswerEngine:
@@ -188,39 +199,45 @@ class AnswerEngine:
         today = today or date.today()
         urgency = urgency or self.assess_urgency(question)
         redacted, personal_data = redact_personal_data(question)
-        answer = Answer(
+        citations = Citations(today)
+        knowledge = None  # read only when needed: an empty message touches no index
+        emergency: list[str] = []
+        if urgency.urgent:
+            knowledge = self.knowledge()
+            emergency = emergency_lines(knowledge, citations)
+        reply = guard_message(question, self.settings.max_question_chars)
+        if reply is None:
+            knowledge = knowledge or self.knowledge()  # one generation for the whole question
+            reply = self._answer(
+                knowledge, citations, redacted, history, k, category, mode, urgency.urgent
+            )
+        sources = with_reviews(citations.sources, self._reviews_of(citations.sources), today)
+        return Answer(
             question=redacted,
-            answer="",
+            answer=reply.text,
+            sources=sources,
+            confidence=reply.confidence,
+            in_scope=reply.in_scope,
+            refused=reply.refused,
             urgent=urgency.urgent,
             urgent_signals=[redact_personal_data(r)[0] for r in urgency.reasons],
             personal_data=personal_data,
+            retrieved=citations.retrieved,
+            emergency=emergency,
+            notices=stale_notices(sources),
+            reason=reply.reason,
+            withheld_answer=reply.withheld,
+            evidence=reply.evidence,
+            mode=reply.mode,
         )
-        knowledge = None  # read only when needed: an empty question touches no index
-        if urgency.urgent:
-            knowledge = self.knowledge()
-            _add_emergency_route(answer, knowledge, today)
-        if not question.strip():
-            answer.answer, answer.refused, answer.reason = EMPTY, True, "empty"
-        elif len(question) > self.settings.max_question_chars:
-            answer.answer = (
-                f"Your message is {len(question):,} characters long; please ask in under "
-                f"{self.settings.max_question_chars:,} characters, one question at a time."
-            )
-            answer.refused, answer.reason = True, "too_long"
-        else:
-            knowledge = knowledge or self.knowledge()  # one generation for the whole question
-            self._answer(answer, knowledge, redacted, history, k, category, mode, today)
-        answer.sources = with_reviews(answer.sources, self._reviews_of(answer), today)
-        answer.notices += stale_notices(answer.sources)
-        return answer
 
-    def _reviews_of(self, answer: Answer) -> Mapping[str, Review]:
+    def _reviews_of(self, sources: list[Source]) -> Mapping[str, Review]:
         """Reviews recorded since ingest for the cited documents. Never raises: if they
         cannot be read, the front matter's dates stand (a source is marked stale, not hidden)."""
-        if self.reviews is None or not answer.sources:
+        if self.reviews is None or not sources:
             return {}
         try:
-            return self.reviews({source.doc_id for source in answer.sources})
+            return self.reviews({source.doc_id for source in sources})
         except Exception:
             log.exception("could not read the reviews recorded since ingest")
             return {}
@@ -229,18 +246,18 @@ class AnswerEngine:
 
     def _answer(
         self,
-        answer: Answer,
         knowledge: Knowledge,
+        citations: Citations,
         question: str,
         history: Sequence[str],
         k: int | None,
         category: str | None,
         mode: Mode,
-        today: date,
-    ) -> None:
+        urgent: bool,
+    ) -> Reply:
         idf = knowledge.snapshot.keyword.idf
-        message = _in_knowledge_base_words(question, knowledge)
-        earlier = [_in_knowledge_base_words(h, knowledge) for h in history]
+        message = in_knowledge_base_words(question, knowledge)
+        earlier = [in_knowledge_base_words(h, knowledge) for h in history]
         asked = question_parts(message)
         if len(asked) == 1:
             # One question: search with the whole message, whose situation says what it is
@@ -253,17 +270,18 @@ class AnswerEngine:
                 earlier.append(text)
         budget = MAX_SENTENCES if len(searches) == 1 else PART_SENTENCES
         parts = [
-            self._answer_part(
+            self.answer_part(
                 search, asks, budget, k or self.settings.retrieval_k, category, mode, knowledge
             )
             for search, asks in searches
         ]
-        before = len(answer.sources)  # the emergency route's sources keep their numbers
-        self._compose(answer, parts, knowledge, today)
-        if self.chat_model is not None and len(parts) == 1 and answer.reason == "answered":
-            self._synthesise(answer, parts[0].question, parts[0].retrieval, today, keep=before)
+        before = len(citations.sources)  # the emergency route's sources keep their numbers
+        reply = compose_reply(parts, knowledge, citations, self.refusal_threshold, urgent)
+        if self.chat_model is not None and len(parts) == 1 and reply.reason == "answered":
+            reply = self._synthesise(reply, parts[0], citations, keep=before)
+        return reply
 
-    def _answer_part(
+    def answer_part(
         self,
         question: str,
         asks: str,
@@ -272,7 +290,7 @@ class AnswerEngine:
         category: str | None,
         mode: Mode,
         knowledge: Knowledge,
-    ) -> _Part:
+    ) -> Part:
         """Retrieve, choose sentences and weigh the evidence for one question; `asks` is the
         question itself, without a situation told before it."""
         retrieval = self.retriever.retrieve(
@@ -296,86 +314,101 @@ class AnswerEngine:
             self.off_topic.closeness(retrieval.vector),
         )
         in_scope, right = self.calibrator.probabilities(evidence)
-        return _Part(question, retrieval, chosen, evidence, in_scope, right)
+        return Part(question, retrieval, chosen, evidence, in_scope, right)
 
-    def _compose(
-        self, answer: Answer, parts: list[_Part], knowledge: Knowledge, today: date
-    ) -> None:
-        """One answer from the parts: each answered, stated as a known gap, or said missing."""
-        for part in parts:
-            known = {used.chunk_id for used in answer.retrieved}
-            answer.retrieved += [
-                used_chunk(r.chunk, r.score, r.dense, r.keyword)
-                for r in part.retrieval.chunks
-                if r.chunk.chunk_id not in known
-            ]
-        outcomes = [part.outcome(self.refusal_threshold) for part in parts]
-        answered = [p for p, o in zip(parts, outcomes, strict=True) if o == "answered"]
-        reported = (
-            min(answered, key=lambda p: p.confidence)
-            if answered
-            else max(parts, key=lambda p: p.confidence)
-        )
-        answer.confidence = round(reported.confidence, 3)
-        answer.in_scope = round(reported.in_scope, 3)
-        answer.evidence = {name: round(value, 4) for name, value in reported.evidence.items()}
-        if set(outcomes) == {"refused"}:
-            answer.withheld_answer = " ".join(s.text for p in parts for s in p.chosen.sentences)
-            answer.refused, answer.reason = True, "not_covered"
-            opening = ACT_ON_ROUTE if answer.urgent else NOT_COVERED
-            answer.answer = f"{opening} {_ask(answer, knowledge, parts[0].retrieval, today)}"
-            return
-        pieces: list[str] = []
-        quoted: set[str] = set()
-        for number, (part, outcome) in enumerate(zip(parts, outcomes, strict=True), start=1):
-            sentences = [s for s in part.chosen.sentences if s.text not in quoted]
-            quoted |= {s.text for s in sentences}
-            if outcome == "answered":
-                pieces.append(_cited(sentences, answer, today))
-            elif outcome == "gap":
-                said = _cited([s for s in sentences if states_a_gap(s.text)], answer, today)
-                pieces.append(f"{KNOWN_GAP} {said}")
-            else:
-                pieces.append(PART_NOT_COVERED.format(ordinal=_ORDINALS.get(number, "next")))
-        missing = next((p for p, o in zip(parts, outcomes, strict=True) if o != "answered"), None)
-        if missing is not None:
-            pieces.append(_ask(answer, knowledge, missing.retrieval, today))
-        answer.reason = "answered" if answered else "known_gap"
-        answer.answer = " ".join(piece for piece in pieces if piece)
-
-    def _synthesise(
-        self, answer: Answer, question: str, retrieval: RetrievalResult, today: date, keep: int
-    ) -> None:
-        """Replace the extractive text with the model's, if its citations check out."""
-        text = synthesise(self.chat_model, question, retrieval.chunks)
+    def _synthesise(self, reply: Reply, part: Part, citations: Citations, keep: int) -> Reply:
+        """The model's text instead of the extractive one, if its citations check out."""
+        text = synthesise(self.chat_model, part.question, part.retrieval.chunks)
         if text is None:
-            return
-        sources = answer.sources[:keep]
+            return reply
+        citations.keep_first(keep)
+        chunks = part.retrieval.chunks
         renumber = {
-            n: source_number(retrieval.chunks[n - 1].chunk, sources, today)
+            n: citations.number(chunks[n - 1].chunk)
             for n in sorted({int(n) for n in re.findall(r"\[(\d+)\]", text)})
         }
-        answer.answer = re.sub(r"\[(\d+)\]", lambda m: f"[{renumber[int(m.group(1))]}]", text)
-        answer.sources[:] = sources
-        answer.mode = "llm"
+        text = re.sub(r"\[(\d+)\]", lambda m: f"[{renumber[int(m.group(1))]}]", text)
+        return replace(reply, text=text, mode="llm")
 
 
-def _add_emergency_route(answer: Answer, knowledge: Knowledge, today: date) -> None:
+# -- the stages that need no engine: functions of what the stage before produced ----------
+
+
+def guard_message(question: str, max_chars: int) -> Reply | None:
+    """What to say instead of answering an empty or over-long message; None to answer it."""
+    if not question.strip():
+        return Reply(EMPTY, "empty", refused=True)
+    if len(question) > max_chars:
+        text = (
+            f"Your message is {len(question):,} characters long; please ask in under "
+            f"{max_chars:,} characters, one question at a time."
+        )
+        return Reply(text, "too_long", refused=True)
+    return None
+
+
+def compose_reply(
+    parts: list[Part], knowledge: Knowledge, citations: Citations, threshold: float, urgent: bool
+) -> Reply:
+    """One reply from the parts: each answered, stated as a known gap, or said missing."""
+    for part in parts:
+        citations.draw_on(
+            [used_chunk(r.chunk, r.score, r.dense, r.keyword) for r in part.retrieval.chunks]
+        )
+    outcomes = [part.outcome(threshold) for part in parts]
+    answered = [p for p, o in zip(parts, outcomes, strict=True) if o == "answered"]
+    reported = (
+        min(answered, key=lambda p: p.confidence)
+        if answered
+        else max(parts, key=lambda p: p.confidence)
+    )
+    weighed = {
+        "confidence": round(reported.confidence, 3),
+        "in_scope": round(reported.in_scope, 3),
+        "evidence": {name: round(value, 4) for name, value in reported.evidence.items()},
+    }
+    if set(outcomes) == {"refused"}:
+        opening = ACT_ON_ROUTE if urgent else NOT_COVERED
+        who = who_to_ask(knowledge, citations, parts[0].retrieval)
+        withheld = " ".join(s.text for p in parts for s in p.chosen.sentences)
+        return Reply(f"{opening} {who}", "not_covered", refused=True, withheld=withheld, **weighed)
+    pieces: list[str] = []
+    quoted: set[str] = set()
+    for number, (part, outcome) in enumerate(zip(parts, outcomes, strict=True), start=1):
+        sentences = [s for s in part.chosen.sentences if s.text not in quoted]
+        quoted |= {s.text for s in sentences}
+        if outcome == "answered":
+            pieces.append(_cited(sentences, citations))
+        elif outcome == "gap":
+            said = _cited([s for s in sentences if states_a_gap(s.text)], citations)
+            pieces.append(f"{KNOWN_GAP} {said}")
+        else:
+            pieces.append(PART_NOT_COVERED.format(ordinal=_ORDINALS.get(number, "next")))
+    missing = next((p for p, o in zip(parts, outcomes, strict=True) if o != "answered"), None)
+    if missing is not None:
+        pieces.append(who_to_ask(knowledge, citations, missing.retrieval))
+    text = " ".join(piece for piece in pieces if piece)
+    return Reply(text, "answered" if answered else "known_gap", **weighed)
+
+
+def _cited(sentences: list[Sentence], citations: Citations) -> str:
+    return citations.cite([(s.text, s.passage.chunk) for s in sentences])
+
+
+def emergency_lines(knowledge: Knowledge, citations: Citations) -> list[str]:
     """999, then the emergency routes the contacts documents publish, each cited."""
-    answer.emergency = [CALL_999] + [
-        cite_in_answer(answer, r.text, r.chunk, today) for r in knowledge.emergency
-    ]
+    return [CALL_999] + [citations.cite_signpost(r.text, r.chunk) for r in knowledge.emergency]
 
 
-def _in_knowledge_base_words(text: str, knowledge: Knowledge) -> str:
-    """Shorthand spelled out and misspellings corrected, personal-data markers removed."""
-    spelled = knowledge.lexicon.spell_out(_PLACEHOLDER.sub(" ", text))
-    return knowledge.speller.correct(spelled)
-
-
-def _ask(answer: Answer, knowledge: Knowledge, retrieval: RetrievalResult, today: date) -> str:
+def who_to_ask(knowledge: Knowledge, citations: Citations, retrieval: RetrievalResult) -> str:
     """Who to ask about this question, cited from the contacts documents."""
     ask = knowledge.ask.best_for(retrieval.vector)
     if ask is None:
         return ASK_MANAGER
-    return cite_in_answer(answer, ask.text, ask.chunk, today)
+    return citations.cite_signpost(ask.text, ask.chunk)
+
+
+def in_knowledge_base_words(text: str, knowledge: Knowledge) -> str:
+    """Shorthand spelled out and misspellings corrected, personal-data markers removed."""
+    spelled = knowledge.lexicon.spell_out(_PLACEHOLDER.sub(" ", text))
+    return knowledge.speller.correct(spelled)

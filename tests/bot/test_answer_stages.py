@@ -1,0 +1,103 @@
+"""The answer engine's stages as functions: guards, citations, compose, signposts."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.answering.citations import Citations
+from bot.answering.engine import (
+    ACT_ON_ROUTE,
+    EMPTY,
+    NOT_COVERED,
+    AnswerEngine,
+    Part,
+    compose_reply,
+    emergency_lines,
+    guard_message,
+)
+from bot.answering.signposts import CALL_999
+from bot.index import open_index
+from bot.settings import Settings
+from ingest.pipeline import run_ingest
+
+KB = Path(__file__).resolve().parents[1] / "support" / "kb"
+TODAY = date(2026, 11, 23)
+QUESTION = "When must the initial child protection conference be held?"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[AnswerEngine]:
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("data"))
+    with open_index(settings, embedder) as index:
+        assert run_ingest([KB], index).ok
+        yield AnswerEngine(index, settings)
+
+
+def a_part(engine: AnswerEngine, question: str = QUESTION) -> Part:
+    knowledge = engine.knowledge()
+    return engine.answer_part(question, question, 3, 6, None, "hybrid", knowledge)
+
+
+def test_the_guards_answer_empty_and_over_long_messages_and_let_the_rest_through() -> None:
+    empty = guard_message("   ", 2000)
+    assert empty is not None and (empty.text, empty.reason, empty.refused) == (EMPTY, "empty", True)
+    too_long = guard_message("x" * 2001, 2000)
+    assert too_long is not None and too_long.reason == "too_long" and too_long.refused
+    assert "2,001 characters" in too_long.text and "under 2,000" in too_long.text
+    assert guard_message(QUESTION, 2000) is None
+
+
+def test_citations_number_each_document_section_once_in_the_order_cited(
+    engine: AnswerEngine,
+) -> None:
+    chunks = list(engine.knowledge().snapshot.chunks.published("procedure"))[:2]
+    citations = Citations(TODAY)
+    text = citations.cite([("First fact.", chunks[0]), ("Second fact", chunks[1])])
+    assert text == "First fact [1]. Second fact [2]."
+    assert citations.cite([("Again.", chunks[1])]) == "Again [2]."
+    assert [s.n for s in citations.sources] == [1, 2] and citations.retrieved == []
+    citations.cite_signpost("Ask your manager.", chunks[0])
+    citations.cite_signpost("Ask your manager.", chunks[0])
+    assert [u.chunk_id for u in citations.retrieved] == [chunks[0].chunk_id]
+    citations.keep_first(1)
+    assert [s.n for s in citations.sources] == [1]
+
+
+def test_compose_answers_refuses_or_puts_the_route_first_by_the_threshold(
+    engine: AnswerEngine,
+) -> None:
+    part, knowledge = a_part(engine), engine.knowledge()
+
+    answered = compose_reply([part], knowledge, Citations(TODAY), threshold=0.0, urgent=False)
+    assert answered.reason == "answered" and not answered.refused
+    assert "15 working days" in answered.text and "[1]" in answered.text
+
+    citations = Citations(TODAY)
+    refused = compose_reply([part], knowledge, citations, threshold=1.0, urgent=False)
+    assert refused.refused and refused.reason == "not_covered"
+    assert refused.text.startswith(NOT_COVERED) and "15 working days" in refused.withheld
+    assert refused.confidence == answered.confidence  # the evidence is the same
+
+    urgent = compose_reply([part], knowledge, Citations(TODAY), threshold=1.0, urgent=True)
+    assert urgent.text.startswith(ACT_ON_ROUTE)
+
+
+def test_the_emergency_lines_start_with_999_and_cite_the_published_route(
+    engine: AnswerEngine,
+) -> None:
+    citations = Citations(TODAY)
+    lines = emergency_lines(engine.knowledge(), citations)
+    assert lines[0] == CALL_999
+    assert len(lines) > 1 and all("[" in line for line in lines[1:])
+    assert citations.sources[0].doc_id == citations.retrieved[0].doc_id
+
+
+def test_an_answer_cannot_be_changed_once_made(engine: AnswerEngine) -> None:
+    answer = engine.ask(QUESTION, today=TODAY)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.answer = "something else"  # type: ignore[misc]
