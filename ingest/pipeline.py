@@ -23,10 +23,6 @@ log = logging.getLogger(__name__)
 
 # Bump when loading or chunking changes in a way that should re-chunk every document.
 PIPELINE_VERSION = "1"
-# Chunks embedded per model call (with their new sentences). The model pads each batch to its
-# longest text and batches a call's texts sorted by length, so a larger call mixes fewer
-# lengths: 2,048 embeds the shipped corpus x5 in 62 s where 256 took 70 s (one call: 59 s).
-_EMBED_GROUP = 2048
 
 # Called after each file with (files done, files in all, file path).
 Progress = Callable[[int, int, str], None]
@@ -128,8 +124,8 @@ def write_documents(
     report: IngestReport,
     tick: Callable[[str], None],
 ) -> None:
-    """Embed new chunks and sentences in large batches (fast), then write each document."""
-    for group in _groups(pending, _EMBED_GROUP):
+    """Embed new chunks and sentences in large batches, then write the batch's documents."""
+    for group in _groups(pending, index.settings.ingest_group_chunks):
         needed = [
             chunk
             for doc in group
@@ -141,8 +137,8 @@ def write_documents(
         vectors = index.embedder.embed([*(c.search_text for c in needed), *sentences])
         by_id = dict(zip((c.chunk_id for c in needed), vectors[: len(needed)], strict=True))
         by_text = dict(zip(sentences, vectors[len(needed) :], strict=True))
+        index.write_documents([(doc.chunks, doc.old) for doc in group], by_id, by_text)
         for doc in group:
-            index.write_document(doc.chunks, by_id, doc.old, by_text)
             log.debug("wrote %s (%d chunks)", doc.document.info.path, len(doc.chunks))
             report.chunks_written += len(doc.chunks)
             tick(doc.document.info.path)

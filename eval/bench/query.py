@@ -120,10 +120,9 @@ def _pad(index, size: int) -> None:
         ]
         sentences = index.sentences_to_embed(chunks)
         raw = _unit_vectors(vectors, n + len(sentences))
-        index.write_document(
-            chunks,
+        index.write_documents(
+            [(chunks, None)],
             dict(zip((c.chunk_id for c in chunks), raw[:n], strict=True)),
-            None,
             dict(zip(sentences, raw[n:], strict=True)),
         )
         missing -= n

@@ -67,7 +67,8 @@ def test_killed_ingest_is_repaired_to_exactly_the_right_content(
     tmp_path: Path, settings: Settings, embedder
 ) -> None:
     corpus = tmp_path / "kb"
-    env = env_for(settings.data_dir)
+    # Two documents a group, so that a kill can land between two writes to the index.
+    env = env_for(settings.data_dir, INGEST_GROUP_CHUNKS=str(2 * SECTIONS))
 
     # Killed while adding documents for the first time.
     write_corpus(corpus, edition=1)
