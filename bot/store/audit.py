@@ -48,12 +48,12 @@ class AuditLog(StoreBase):
             "urgent_signals": json.dumps([redacted(s) for s in answer.urgent_signals]),
         }
         insert = self._insert(questions).values(row)
-        with self._begin() as db:
+        with self._single() as db:
             db.execute(insert.on_conflict_do_update(index_elements=["ref"], set_=row))
 
     def answer(self, ref: str) -> dict[str, Any] | None:
         """The recorded question and answer with this reference, if any."""
-        with self._begin() as db:
+        with self._single() as db:
             row = db.execute(select(questions).where(questions.c.ref == ref)).mappings().first()
         return dict(row) if row else None
 
@@ -71,7 +71,7 @@ class AuditLog(StoreBase):
             .order_by(questions.c.id.desc())
             .limit(limit)
         )
-        with self._begin() as db:
+        with self._single() as db:
             found = list(db.scalars(query))
         return found[::-1]
 
@@ -83,13 +83,13 @@ class AuditLog(StoreBase):
             .order_by(questions.c.id.desc())
             .limit(limit)
         )
-        with self._begin() as db:
+        with self._single() as db:
             return list(db.scalars(query))
 
     def questions(self, since: float = 0.0) -> list[dict[str, Any]]:
         """Every recorded answer asked at or after `since` (unix seconds), oldest first."""
         query = select(questions).where(questions.c.asked_at >= since).order_by(questions.c.id)
-        with self._begin() as db:
+        with self._single() as db:
             return [dict(row) for row in db.execute(query).mappings()]
 
 

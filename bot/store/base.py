@@ -21,7 +21,9 @@ from bot.settings import Settings
 # How long a SQLite writer waits for another process's write to finish before failing.
 _SQLITE_BUSY_SECONDS = 30
 # Connections each process keeps open to PostgreSQL, and how many more it may open under a
-# burst: a worker's listener and answer threads each hold one for a few milliseconds.
+# burst: a worker's listener and answer threads each hold one for a few milliseconds. They
+# are not pinged before each use (a round trip on every store call): after a database
+# restart the first call on a dead connection fails, and SQLAlchemy then renews the pool.
 _PG_POOL_SIZE = 5
 _PG_POOL_OVERFLOW = 10
 
@@ -46,9 +48,7 @@ def connect(url: str) -> Engine:
         )
         _take_over_sqlite_transactions(engine)
         return engine
-    return create_engine(
-        url, pool_size=_PG_POOL_SIZE, max_overflow=_PG_POOL_OVERFLOW, pool_pre_ping=True
-    )
+    return create_engine(url, pool_size=_PG_POOL_SIZE, max_overflow=_PG_POOL_OVERFLOW)
 
 
 def _take_over_sqlite_transactions(engine: Engine) -> None:
@@ -71,6 +71,11 @@ class StoreBase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # On PostgreSQL a statement that stands alone commits as it runs, saving the BEGIN
+        # and COMMIT round trips; SQLite keeps its transactions (no round trips to save, and
+        # its locking relies on them).
+        postgres = engine.dialect.name == "postgresql"
+        self._alone = engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
@@ -82,6 +87,12 @@ class StoreBase:
         """An INSERT that supports ON CONFLICT on this database (both dialects spell it so)."""
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         return dialect.insert(table)
+
+    @contextmanager
+    def _single(self) -> Iterator[Connection]:
+        """A connection for one statement, atomic on its own (see `_alone`)."""
+        with self._alone.begin() as db:
+            yield db
 
     def _claim_once(self, table: Table, **key: object) -> bool:
         """Insert-if-absent into a claims table (its key columns and `sent_at`): True for the

@@ -22,7 +22,7 @@ class DeliveryGuards(StoreBase):
             .on_conflict_do_nothing(index_elements=["event_id"])
             .returning(seen_events.c.event_id)
         )
-        with self._begin() as db:
+        with self._single() as db:
             return db.execute(insert_once).first() is not None
 
     def allow_request(self, user_id: str, per_minute: int) -> bool:

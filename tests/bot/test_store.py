@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import inspect, update
 
@@ -243,3 +244,23 @@ CREATE TABLE feedback (id INTEGER PRIMARY KEY, created_at REAL NOT NULL, ref TEX
 CREATE TABLE seen_events (event_id TEXT PRIMARY KEY, seen_at REAL NOT NULL);
 CREATE TABLE requests (user_id TEXT NOT NULL, at REAL NOT NULL);
 """
+
+
+def test_connections_the_database_dropped_cost_one_failed_call_at_most(postgres_url: str) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    store = Store(postgres_url)
+    assert store.first_time_seen("before")
+    with psycopg.connect(postgres_url, autocommit=True) as admin:  # as a restart would
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    outcomes: list[object] = []
+    for n in range(3):
+        try:
+            outcomes.append(store.first_time_seen(f"after-{n}"))
+        except DBAPIError:
+            outcomes.append("failed")
+    assert outcomes[0] in (True, "failed") and outcomes[1:] == [True, True]
+    store.close()
