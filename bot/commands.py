@@ -30,10 +30,23 @@ ProgressCallback = Callable[[int, int, str], None]
 
 
 def get_settings() -> Settings:
-    """`bot.settings.get_settings()`, imported when a command runs: `--help` loads no pydantic."""
+    """`bot.settings.get_settings()`, imported when a command runs: `--help` loads no pydantic.
+
+    A setting that is wrong (in `.env` or the environment) is one line naming it, and exit
+    status 2.
+    """
+    from pydantic import ValidationError
+
     from bot import settings
 
-    return settings.get_settings()
+    try:
+        return settings.get_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"]).upper()
+            # The value is not repeated: it may be a token or a password.
+            errors.print(f"[red]Setting {name}:[/red] {problem['msg']}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @contextmanager

@@ -20,6 +20,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+# The databases the store supports: PostgreSQL (psycopg 3), or a SQLite file.
+_DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://", "sqlite:///")
+
+
 class Settings(BaseSettings):
     """Every setting of the practice companion, with its default (see `.env.example`)."""
 
@@ -115,6 +119,13 @@ class Settings(BaseSettings):
     # text: one readable line per event; json: one JSON object per line (time, level, logger,
     # message, and the answer's `ref` or Slack's `event` id while a question is handled).
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(_DATABASE_SCHEMES):
+            raise ValueError("use postgresql://user:password@host:5432/name, or leave it blank")
+        return value
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

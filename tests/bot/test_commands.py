@@ -110,3 +110,20 @@ def test_an_urgent_question_gets_the_emergency_route_before_the_missing_index(
 
     assert_one_line_no_index(result)
     assert "Call 999 now" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("DATABASE_URL", "mysql://bcft:s3cret-pw@db/bcft"),
+        ("RETENTION_DAYS", "-1"),
+        ("LOG_FORMAT", "xml"),
+    ],
+)
+def test_a_wrong_setting_is_one_line_naming_it_and_never_its_value(
+    tmp_path: Path, setting: str, value: str
+) -> None:
+    result = bcft("feedback", "report", env=env_for(tmp_path / "data", **{setting: value}))
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"Setting {setting}:") and value not in line
