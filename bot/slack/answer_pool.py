@@ -77,7 +77,7 @@ class AnswerPool:
 
     def submit(self, priority: Priority, work: Callable[[], None]) -> None:
         """Queue `work`; it runs on a pool thread. Never blocks."""
-        self._metrics.queue_depth.inc()
+        self._metrics.queued(+1)
         self._queue.put((priority, next(self._arrival), _in_this_context(work)))
 
     def send(self, work: Callable[[], None]) -> None:
@@ -101,7 +101,7 @@ class AnswerPool:
             _, _, work = self._queue.get()
             if work is None:
                 return
-            self._metrics.queue_depth.dec()
+            self._metrics.queued(-1)
             self._logged(work)
 
     def _logged(self, work: Callable[[], None]) -> None:

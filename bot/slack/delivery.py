@@ -103,7 +103,7 @@ def answer_question(
     reply: Callable[[], None] | None = None
     reference = ""  # the answer's ref, or the apology's when answering failed
     if first_time(services, metrics, f"message:{message_key}"):
-        metrics.questions.labels(entry_point=asked.entry_point).inc()
+        metrics.count_question(asked.entry_point)
         outcome: Outcome
         if not urgency.urgent and not _within_rate_limit(services, metrics, user):
             outcome, reply = "rate_limited", partial(apologise, RATE_LIMITED)
@@ -132,7 +132,7 @@ def answer_question(
         if reply is not None:
             try:
                 reply()
-                metrics.answer_seconds.observe(time.monotonic() - asked.received)
+                metrics.observe_answer(time.monotonic() - asked.received)
             except Exception:
                 metrics.count_error("sending")
                 log.exception("Slack did not take the reply")

@@ -26,7 +26,7 @@ def register(app: App, services: Services, metrics: SlackMetrics) -> None:
         services.store.record_feedback(
             ref=body["actions"][0]["value"], user_id=body["user"]["id"], rating="up"
         )
-        metrics.feedback.labels(rating="up").inc()
+        metrics.count_feedback("up")
         respond(response_type="ephemeral", replace_original=False, text=THANKS)
 
     @app.action(FEEDBACK_DOWN)
@@ -48,7 +48,7 @@ def register(app: App, services: Services, metrics: SlackMetrics) -> None:
             reason=reason,
             comment=values.get("comment", {}).get("comment", {}).get("value"),
         )
-        metrics.feedback.labels(rating="down").inc()
+        metrics.count_feedback("down")
         if recorded and reason == OUT_OF_DATE:  # the owners of the cited documents, once
             notify_out_of_date(services, client, view["private_metadata"])
 

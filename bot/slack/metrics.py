@@ -85,49 +85,68 @@ class SlackMetrics:
         registry = None if multiprocess_dir else self._registry
         if multiprocess_dir is None:
             self._registry.register(self._index)
-        self.questions: Counter = Counter(
+        self._questions: Counter = Counter(
             "bcft_questions",
             "Questions received (Slack's retries not counted), by where they were asked.",
             ["entry_point"],
             registry=registry,
         )
-        self.answers: Counter = Counter(
+        self._answers: Counter = Counter(
             "bcft_answers",
             "What became of each question: the answer's reason, rate_limited or failed; and "
             "whether the message was urgent.",
             ["outcome", "urgent"],
             registry=registry,
         )
-        self.feedback: Counter = Counter(
+        self._feedback: Counter = Counter(
             "bcft_feedback", "Ratings of answers.", ["rating"], registry=registry
         )
-        self.errors: Counter = Counter(
+        self._errors: Counter = Counter(
             "bcft_errors", "Failures, by kind.", ["kind"], registry=registry
         )
-        self.answer_seconds: Histogram = Histogram(
+        self._answer_seconds: Histogram = Histogram(
             "bcft_answer_seconds",
             "Seconds from a question's arrival to its reply being sent.",
             buckets=ANSWER_BUCKETS,
             registry=registry,
         )
-        self.ack_seconds: Histogram = Histogram(
+        self._ack_seconds: Histogram = Histogram(
             "bcft_ack_seconds",
             "Seconds from Slack's request arriving to its acknowledgement.",
             buckets=ACK_BUCKETS,
             registry=registry,
         )
-        self.queue_depth: Gauge = Gauge(
+        self._queue_depth: Gauge = Gauge(
             "bcft_answer_queue_depth",
             "Work waiting for an answer thread (urgency checks, answers, uploads).",
             registry=registry,
             multiprocess_mode="livesum",  # the host's total, of live workers only
         )
 
+    # Counting never stands in the way of a reply: a failure to count (the metrics folder
+    # gone, a full disk) is logged and the work goes on, an urgent reply above all.
+
+    def count_question(self, entry_point: EntryPoint) -> None:
+        _safely(lambda: self._questions.labels(entry_point=entry_point).inc())
+
     def count_answer(self, outcome: Outcome, urgent: bool) -> None:
-        self.answers.labels(outcome=outcome, urgent=str(urgent).lower()).inc()
+        _safely(lambda: self._answers.labels(outcome=outcome, urgent=str(urgent).lower()).inc())
+
+    def count_feedback(self, rating: Literal["up", "down"]) -> None:
+        _safely(lambda: self._feedback.labels(rating=rating).inc())
 
     def count_error(self, kind: ErrorKind) -> None:
-        self.errors.labels(kind=kind).inc()
+        _safely(lambda: self._errors.labels(kind=kind).inc())
+
+    def observe_answer(self, seconds: float) -> None:
+        _safely(lambda: self._answer_seconds.observe(seconds))
+
+    def observe_ack(self, seconds: float) -> None:
+        _safely(lambda: self._ack_seconds.observe(seconds))
+
+    def queued(self, change: int) -> None:
+        """Work added to (+1) or taken from (-1) the answer queue."""
+        _safely(lambda: self._queue_depth.inc(change))
 
     def exposition(self) -> tuple[str, bytes]:
         """The content type and text of `GET /metrics`: every worker's counts, and the index."""
@@ -140,6 +159,13 @@ class SlackMetrics:
             MultiProcessCollector(registry, path=str(self._multiprocess_dir))
             registry.register(self._index)
         return CONTENT_TYPE_LATEST, generate_latest(registry)
+
+
+def _safely(count: Callable[[], None]) -> None:
+    try:
+        count()
+    except Exception:
+        log.warning("could not count a metric", exc_info=True)
 
 
 class _IndexCollector:

@@ -126,7 +126,7 @@ class SlackHttpApp:
             try:  # Bolt returns once the request is acknowledged; listeners run after
                 return self._handler(environ, start_response)
             finally:
-                self.metrics.ack_seconds.observe(time.monotonic() - received)
+                self.metrics.observe_ack(time.monotonic() - received)
         return _json(start_response, "404 Not Found", {"status": "not found"})
 
     def _index(self) -> KnowledgeIndex | None:

@@ -88,6 +88,24 @@ def test_the_emergency_route_survives_a_failure_while_answering(
     assert "Sorry, something went wrong" in lines[-1] and "reference" in lines[-1]
 
 
+def test_an_urgent_message_is_answered_when_its_metrics_cannot_be_counted(
+    running, slack: SlackSender, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metrics = running[1].metrics
+    for instrument in (metrics._questions, metrics._answers, metrics._queue_depth):
+        monkeypatch.setattr(instrument, "labels", _no_metrics_folder, raising=False)
+        monkeypatch.setattr(instrument, "inc", _no_metrics_folder, raising=False)
+    event = mention(slack, "C0NOMETRICS", URGENT)
+    event["user"] = "UNOMETRICS"
+    slack.event(event)
+    (reply,) = wait_for_replies(fake_slack, "C0NOMETRICS", event["ts"])
+    assert reply_text(reply).startswith(CALL_999)
+
+
+def _no_metrics_folder(*args: object, **kwargs: object) -> None:
+    raise OSError("the metrics folder is gone")
+
+
 def test_the_999_line_stands_alone_when_retrieval_fails(
     slack: SlackSender, fake_slack: FakeSlack, services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
