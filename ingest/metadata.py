@@ -15,6 +15,9 @@ from ingest.errors import LoadError
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# libyaml's parser when PyYAML was built with it (the wheels are): the same safe loading,
+# about five times faster, which an ingest of hundreds of files notices.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Category = Literal[
     "practice-model", "policy", "procedure", "ofsted", "onboarding", "glossary", "contacts"
@@ -57,7 +60,7 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
             raise LoadError("malformed front matter: the opening '---' has no closing '---'")
         return FrontMatter(), text
     try:
-        data = yaml.safe_load(match.group(1)) or {}
+        data = yaml.load(match.group(1), Loader=_SAFE_LOADER) or {}
     except yaml.YAMLError as error:
         raise LoadError(f"malformed front matter: {_yaml_problem(error)}") from error
     if not isinstance(data, dict):
