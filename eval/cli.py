@@ -228,12 +228,15 @@ def _shipped_questions(kinds: tuple[str, ...] = ("answerable",)) -> list[str]:
 def bench_ingest_command(
     source: Annotated[Path | None, typer.Argument(help="Default: KNOWLEDGE_BASE_DIR.")] = None,
     copies: Annotated[int, typer.Option(min=1, help="Copies of the corpus to ingest.")] = 5,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Fresh ingests to take the median ratio of.")
+    ] = 1,
 ) -> None:
     """Chunks per second end to end vs the raw embedding rate, unchanged re-run, peak memory."""
     from eval.bench.ingest import bench_ingest
 
     settings = get_settings()
-    for line in bench_ingest(source or settings.knowledge_base_dir, copies, settings):
+    for line in bench_ingest(source or settings.knowledge_base_dir, copies, settings, repeat):
         console.print(line)
 
 
