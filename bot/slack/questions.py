@@ -178,8 +178,10 @@ def _assistant(services: Services, answers: AnswerPool, metrics: SlackMetrics) -
         _cosmetic(set_status, "is thinking…")
 
         def apologise(text: str) -> None:
-            post_text(client, channel, thread_ts)(text)
-            _cosmetic(set_status, "")
+            try:
+                post_text(client, channel, thread_ts)(text)
+            finally:  # even when Slack will not take the apology, stop "thinking"
+                _cosmetic(set_status, "")
 
         def answer(urgency: UrgencyAssessment) -> None:
             answer_question(

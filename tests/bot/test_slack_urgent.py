@@ -7,6 +7,7 @@ the store, Slack refusing a post), its reply still carries the emergency route.
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
@@ -192,6 +193,33 @@ def test_assistant_panel_answers_urgently_and_titles_without_personal_data(
     assert reply["text"].startswith(CALL_999)
     title = fake_slack.wait_for("assistant.threads.setTitle")[-1].params["title"]
     assert "943 476 5919" not in title and "[NHS number removed]" in title
+
+
+def test_the_assistant_panel_stops_thinking_when_not_even_an_apology_can_be_sent(
+    slack: SlackSender, fake_slack: FakeSlack, services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("answering failed")
+
+    monkeypatch.setattr(services.engine, "ask", broken)
+    fake_slack.rate_limit_next("chat.postMessage", times=3)  # the first try and both retries
+    thread_ts = slack.next_ts()
+    question = "how often should a looked after child be visited?"
+    slack.event(direct_message(slack, "D0NOSAY", question, thread_ts=thread_ts, user="UNOSAY01"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_statuses(fake_slack, "D0NOSAY")) < 2:
+        time.sleep(0.05)
+    assert _statuses(fake_slack, "D0NOSAY") == ["is thinking…", ""]
+    tries = [c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "D0NOSAY"]
+    assert len(tries) == 3  # the apology was tried, and Slack refused it every time
+
+
+def _statuses(fake_slack: FakeSlack, channel: str) -> list[str]:
+    return [
+        call.params["status"]
+        for call in fake_slack.calls_to("assistant.threads.setStatus")
+        if call.params.get("channel_id") == channel
+    ]
 
 
 def test_only_practice_leads_see_what_others_could_not_get_answered(
