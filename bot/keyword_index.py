@@ -10,12 +10,17 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 
 from bot.saved_folder import replace_folder
 from bot.text import content_terms
+
+# bm25s is imported where an index is built or read: an ingest that changes nothing never
+# needs it, and skips its import.
+if TYPE_CHECKING:
+    import bm25s
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,8 @@ class KeywordIndex:
         bm25 = None
         corpus = [content_terms(text) or [""] for _, text, _, _ in rows]
         if corpus:
+            import bm25s
+
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
         return cls(
@@ -106,6 +113,8 @@ class KeywordIndex:
             if rows["generation"] != generation:
                 return None
             bm25_dir = directory / "bm25"
+            import bm25s
+
             bm25 = bm25s.BM25.load(str(bm25_dir)) if bm25_dir.exists() else None
         except (OSError, ValueError, KeyError) as error:
             log.info("keyword index at %s not usable (%s); rebuilding", directory, error)

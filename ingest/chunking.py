@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
-
 from bot.documents import Chunk, DocumentInfo, SourceDocument
 
 _LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
@@ -16,6 +14,9 @@ REFERENCE_SECTIONS = frozenset({"sources", "references", "related", "see also", 
 
 def chunk_document(document: SourceDocument, size: int, overlap: int) -> list[Chunk]:
     """Cut a document into chunks that keep their section path, with stable ids."""
+    # Imported here: an unchanged re-run chunks nothing and should not pay for LangChain.
+    from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
     headers = MarkdownHeaderTextSplitter(_LEVELS, strip_headers=True)
     pieces = RecursiveCharacterTextSplitter(
         chunk_size=size, chunk_overlap=overlap, separators=["\n\n", "\n", ". ", "; ", " ", ""]
