@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from bot.retrieval.glossary import GlossaryEntry
 
 TERMS_FILE = "terms.yaml"
+# A number typed against the word after it ("72hrs", "6wks", "16yo"), but not an ordinal
+# ("1st", "18th") and not letters before digits ("s47").
+_GLUED_UNIT = re.compile(r"\b(\d+)(?!(?:st|nd|rd|th)\b)([a-z]+)\b", re.IGNORECASE)
 
 
 class TermsError(ValueError):
@@ -47,7 +50,9 @@ class QueryLexicon:
     synonyms: tuple[tuple[str, ...], ...]
 
     def spell_out(self, text: str) -> str:
-        """The text with shorthand replaced by the words documents use."""
+        """The text with shorthand replaced by the words documents use ("72hrs" counts as
+        "72 hrs": a number typed against its unit is split from it first)."""
+        text = _GLUED_UNIT.sub(r"\1 \2", text)
         if not self.shorthand:
             return text
         return self._pattern.sub(lambda m: self.shorthand[m.group(1).lower()], text)

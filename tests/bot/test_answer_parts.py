@@ -9,7 +9,7 @@ import pytest
 from bot.answering.concepts import answer_type
 from bot.answering.conversation import with_topic
 from bot.answering.question_parts import question_parts
-from bot.retrieval.lexicon import TermsError, load_query_lexicon
+from bot.retrieval.lexicon import QueryLexicon, TermsError, load_query_lexicon
 from bot.retrieval.spelling import SpellingCorrector
 from bot.text import split_sentences
 
@@ -41,6 +41,15 @@ def test_chat_shorthand_is_spelled_out_as_whole_words_only() -> None:
     )
     assert lexicon.spell_out("who is the CEO?") == "who is the chief executive?"
     assert lexicon.spell_out("a febrile kidney") == "a febrile kidney"
+
+
+def test_a_number_typed_against_its_unit_is_split_from_it_first() -> None:
+    lexicon = QueryLexicon(shorthand={"hrs": "hours", "yo": "year old"}, synonyms=())
+    assert lexicon.spell_out("PP for 72hrs? she is 16yo") == "PP for 72 hours? she is 16 year old"
+    # Ordinals, letters before digits and numbers standing alone are left as typed.
+    assert lexicon.spell_out("1st review, his 18th, s47 at 3 hrs") == (
+        "1st review, his 18th, s47 at 3 hours"
+    )
 
 
 def test_synonyms_become_entries_the_glossary_matches(tmp_path: Path) -> None:
