@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
+
 from bot.answering.citations import Citations, stale_notices, used_chunk, with_reviews
 from bot.answering.concepts import answer_type, question_concepts
 from bot.answering.confidence import Calibrator, OffTopic, gather_evidence
@@ -269,11 +271,21 @@ class AnswerEngine:
                 searches.append((with_topic(text, earlier, idf), text))
                 earlier.append(text)
         budget = MAX_SENTENCES if len(searches) == 1 else PART_SENTENCES
+        vectors: Sequence[np.ndarray | None] = [None]
+        if len(searches) > 1:
+            vectors = self.retriever.embed_queries([s for s, _ in searches], knowledge.glossary)
         parts = [
             self.answer_part(
-                search, asks, budget, k or self.settings.retrieval_k, category, mode, knowledge
+                search,
+                asks,
+                budget,
+                k or self.settings.retrieval_k,
+                category,
+                mode,
+                knowledge,
+                vector=vector,
             )
-            for search, asks in searches
+            for (search, asks), vector in zip(searches, vectors, strict=True)
         ]
         before = len(citations.sources)  # the emergency route's sources keep their numbers
         reply = compose_reply(parts, knowledge, citations, self.refusal_threshold, urgent)
@@ -290,9 +302,11 @@ class AnswerEngine:
         category: str | None,
         mode: Mode,
         knowledge: Knowledge,
+        vector: np.ndarray | None = None,
     ) -> Part:
         """Retrieve, choose sentences and weigh the evidence for one question; `asks` is the
-        question itself, without a situation told before it."""
+        question itself, without a situation told before it, and `vector` its query's vector
+        when the parts of a message were embedded together."""
         retrieval = self.retriever.retrieve(
             question,
             k,
@@ -300,6 +314,7 @@ class AnswerEngine:
             glossary=knowledge.glossary,
             category=category,
             mode=mode,
+            vector=vector,
         )
         keyword = knowledge.snapshot.keyword
         concepts = question_concepts(question, knowledge.glossary, keyword.idf, keyword.knows)

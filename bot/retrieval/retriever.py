@@ -71,6 +71,11 @@ class Retriever:
         self.candidates = candidates
         self.max_per_document = max_per_document
 
+    def embed_queries(self, queries: list[str], glossary: Glossary) -> np.ndarray:
+        """The vectors `retrieve` searches with for these queries, made in one model call
+        (a message asking two things costs one call, not two)."""
+        return self.index.embedder.embed([glossary.expand(query) for query in queries])
+
     def retrieve(
         self,
         query: str,
@@ -80,16 +85,19 @@ class Retriever:
         glossary: Glossary,
         category: str | None = None,
         mode: Mode = "hybrid",
+        vector: np.ndarray | None = None,
     ) -> RetrievalResult:
         """The k best chunks for `query`, at most a few per document, neighbours merged.
 
         Three rankings are fused: chunks by meaning (Chroma), chunks by keywords (BM25), and
         the chunks of the sentences closest in meaning, which finds a single fact that its
         passage as a whole does not resemble. `snapshot` is the generation searched and
-        `glossary` the one built from it, which expands the query's terms.
+        `glossary` the one built from it, which expands the query's terms. `vector` is the
+        query's from `embed_queries`, when the caller embedded several queries at once.
         """
         expanded = glossary.expand(query)
-        vector = self.index.embedder.embed([expanded])[0]
+        if vector is None:
+            (vector,) = self.embed_queries([query], glossary)
         dense: list[Hit] = []
         keyword: list[Hit] = []
         by_sentence: list[str] = []

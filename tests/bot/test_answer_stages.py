@@ -22,6 +22,7 @@ from bot.answering.engine import (
 )
 from bot.answering.signposts import CALL_999
 from bot.index import open_index
+from bot.safety.urgency import UrgencyAssessment
 from bot.settings import Settings
 from ingest.pipeline import run_ingest
 
@@ -101,3 +102,22 @@ def test_an_answer_cannot_be_changed_once_made(engine: AnswerEngine) -> None:
     answer = engine.ask(QUESTION, today=TODAY)
     with pytest.raises(dataclasses.FrozenInstanceError):
         answer.answer = "something else"  # type: ignore[misc]
+
+
+def test_the_parts_of_a_message_are_embedded_in_one_model_call(
+    engine: AnswerEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.knowledge()  # built before counting
+    embedder = engine.index.embedder
+    calls: list[list[str]] = []
+    embed = embedder.embed
+    monkeypatch.setattr(embedder, "embed", lambda texts: calls.append(texts) or embed(texts))
+    second = "Who chairs a looked-after review?"
+    one_by_one = [engine.ask(q, urgency=UrgencyAssessment(False)) for q in (QUESTION, second)]
+    calls.clear()
+
+    together = engine.ask(f"{QUESTION} {second}", urgency=UrgencyAssessment(False))
+
+    assert [len(texts) for texts in calls] == [2]
+    cited = {s.doc_id for s in together.sources}
+    assert cited == {s.doc_id for answer in one_by_one for s in answer.sources}
