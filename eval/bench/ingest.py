@@ -68,14 +68,14 @@ def bench_ingest(source: Path, copies: int, settings: Settings, repeat: int = 1)
             f"({copies} copies of {source})"
         )
         for n, run in enumerate(runs, start=1):
-            lines += [
+            lines.append(
                 f"run {n}: end to end {run.total:.2f} s = {run.texts / run.total:.0f} texts/s "
                 f"({run.chunks} chunks and {run.texts - run.chunks} sentences); embedding "
                 f"inside the run {run.in_pipeline:.2f} s; raw model rate on the same texts "
                 f"{run.texts / run.raw:.0f} texts/s ({run.raw:.2f} s); pipeline overhead "
                 f"(parsing, chunking, writes, snapshot) {run.total - run.in_pipeline:.2f} s; "
-                f"ratio {run.ratio:.2f}",
-            ]
+                f"ratio {run.ratio:.2f}"
+            )
         ratios = sorted(run.ratio for run in runs)
         spread = f" (runs: {', '.join(f'{r:.2f}' for r in ratios)})" if repeat > 1 else ""
         lines += [

@@ -6,4 +6,4 @@ check what an answer says set MIN_IN_SCOPE to this instead. The shipped-set gate
 (tests/eval/test_shipped_gate.py) checks the fitted threshold on the real knowledge base.
 """
 
-TEST_KB_MIN_IN_SCOPE = 0.35
+TEST_KB_MIN_IN_SCOPE = 0.3  # the weakest answer these tests check scores 0.32 (a LADO referral)
