@@ -58,7 +58,8 @@ def extract(
     candidates, vectors = _candidates(retrieval, question, concepts, wanted)
     if not candidates:
         return Extract([], 0.0)
-    chosen = _choose(candidates, vectors, budget, concepts, _fitting(candidates, wanted, question))
+    fitting = _fitting(candidates, wanted, question)
+    chosen = _choose(candidates, vectors, budget, concepts, fitting, typed=wanted is not None)
     return Extract(
         sentences=_reading_order(chosen),
         best_meaning=max(c.meaning for c in candidates),
@@ -116,6 +117,7 @@ def _choose(
     budget: int,
     concepts: list[Concept],
     fitting: set[int],
+    typed: bool,
 ) -> list[Sentence]:
     """The best sentence, then those nearly as good that add to the answer (no padding).
 
@@ -123,7 +125,9 @@ def _choose(
     next to a chosen one), does not repeat what is said, and adds to the answer: it states
     something the question asks that no chosen sentence states, or has the kind of answer
     asked for (a time, a number) when none does, or continues a chosen sentence ("This…").
-    A first sentence that opens by pointing back ("This must…") brings the one before it.
+    A first sentence that opens by pointing back ("This must…") brings the one before it;
+    one that announces a list ("… in one of three ways.") brings the list after it, unless
+    a kind of answer is asked for (`typed`) that the announcing sentence does not have.
     `fitting` holds the candidates that have the kind of answer asked for.
     """
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
@@ -132,6 +136,8 @@ def _choose(
     before = _previous(candidates, order[0])
     if _REFERS_BACK.match(best.text) and before is not None:
         chosen.append(before)
+    if _ANNOUNCES_LIST.search(best.text) and (not typed or order[0] in fitting):
+        chosen += _following(candidates, order[0], budget - len(chosen))
     for i in order[1:]:
         if len(chosen) >= budget:
             break
@@ -172,6 +178,17 @@ _REFERS_BACK = re.compile(
 )
 
 
+# A sentence that says a list follows: it ends in a colon, names "the following", or ends by
+# counting the kinds of thing listed ("… can end in one of three ways.").
+_ANNOUNCES_LIST = re.compile(
+    r":$|\bthe following(?:\s+\w+){0,3}\.?$|"
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten)\s+(?:main\s+|key\s+)?(?:ways|things|"
+    r"types|kinds|categories|tests|steps|stages|parts|areas|priorities|principles|options|"
+    r"outcomes|levels|questions|tasks|reasons)\.?$",
+    re.IGNORECASE,
+)
+
+
 def _next_to(a: Sentence, b: Sentence) -> bool:
     return a.passage is b.passage and abs(a.position - b.position) == 1
 
@@ -187,6 +204,16 @@ def _previous(candidates: list[Sentence], i: int) -> int | None:
         ),
         None,
     )
+
+
+def _following(candidates: list[Sentence], i: int, count: int) -> list[int]:
+    """Up to `count` candidates that follow candidate i in its passage, in order."""
+    passage, position = candidates[i].passage, candidates[i].position
+    after = {c.position: j for j, c in enumerate(candidates) if c.passage is passage}
+    found = []
+    while len(found) < count and position + len(found) + 1 in after:
+        found.append(after[position + len(found) + 1])
+    return found
 
 
 def _fitting(candidates: list[Sentence], wanted: AnswerType | None, question: str) -> set[int]:
