@@ -164,6 +164,11 @@ def answer_type(question: str) -> AnswerType | None:
     return None
 
 
+def asks_meaning(wanted: AnswerType | None) -> bool:
+    """Does a question wanting this kind of answer ask what a term means?"""
+    return wanted is not None and wanted.name == "definition"
+
+
 def coverage(concepts: Iterable[Concept], terms: set[str]) -> float:
     """The weighted share of concepts that `terms` cover (1.0 when there is nothing to cover)."""
     concepts = list(concepts)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from bot.answering.citations import Citations, stale_notices, used_chunk, with_reviews
-from bot.answering.concepts import answer_type, question_concepts
+from bot.answering.concepts import answer_type, asks_meaning, question_concepts
 from bot.answering.confidence import Calibrator, OffTopic, gather_evidence
 from bot.answering.conversation import with_topic
 from bot.answering.extractive import MAX_SENTENCES, Extract, Sentence, extract
@@ -273,7 +273,11 @@ class AnswerEngine:
         budget = MAX_SENTENCES if len(searches) == 1 else PART_SENTENCES
         vectors: Sequence[np.ndarray | None] = [None]
         if len(searches) > 1:
-            vectors = self.retriever.embed_queries([s for s, _ in searches], knowledge.glossary)
+            vectors = self.retriever.embed_queries(
+                [search for search, _ in searches],
+                knowledge.glossary,
+                [asks_meaning(answer_type(asks)) for _, asks in searches],
+            )
         parts = [
             self.answer_part(
                 search,
@@ -307,6 +311,7 @@ class AnswerEngine:
         """Retrieve, choose sentences and weigh the evidence for one question; `asks` is the
         question itself, without a situation told before it, and `vector` its query's vector
         when the parts of a message were embedded together."""
+        wanted = answer_type(asks)
         retrieval = self.retriever.retrieve(
             question,
             k,
@@ -315,10 +320,10 @@ class AnswerEngine:
             category=category,
             mode=mode,
             vector=vector,
+            defining=asks_meaning(wanted),
         )
         keyword = knowledge.snapshot.keyword
         concepts = question_concepts(question, knowledge.glossary, keyword.idf, keyword.knows)
-        wanted = answer_type(asks)
         chosen = extract(retrieval, question, concepts, wanted, budget)
         evidence = gather_evidence(
             retrieval,

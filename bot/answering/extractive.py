@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answering.concepts import AnswerType, Concept, coverage
+from bot.answering.concepts import AnswerType, Concept, asks_meaning, coverage
 from bot.retrieval.retriever import RetrievalResult, Retrieved
 from bot.text import content_terms
 
@@ -83,7 +83,7 @@ def _candidates(
                 if text not in seen:
                     seen.add(text)
                     rows.append((row, passage, len(seen) - 1))
-    definition = wanted is not None and wanted.name == "definition"
+    definition = asks_meaning(wanted)
     rows = [
         (row, passage, position)
         for row, passage, position in rows

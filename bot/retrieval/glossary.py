@@ -9,13 +9,19 @@ a question that uses one name is expanded with the others: "what's a LADO" also 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from bot.documents import Chunk
 from bot.text import STOPWORDS
+
+# A term more than this share of the documents mention (the Trust's own name, Ofsted) names what
+# the whole knowledge base is about: its other names would pull a search towards every
+# document, so they are added only to a question that asks what the term means. Half, as a
+# term in most documents is as uninformative as a stop word.
+WIDESPREAD_SHARE = 0.5
 
 _ALSO_CALLED = re.compile(r"^\s*Also (?:called|known as):\s*(.+?)\.?\s*$", re.MULTILINE | re.I)
 _DASH = re.compile(r"\s+[—–-]\s+")
@@ -36,8 +42,9 @@ class GlossaryEntry:
 class Glossary:
     """Finds glossary terms in a question and adds their other names."""
 
-    def __init__(self, entries: Iterable[GlossaryEntry]) -> None:
+    def __init__(self, entries: Iterable[GlossaryEntry], widespread: Iterable[str] = ()) -> None:
         self.entries = list(entries)
+        self.widespread = frozenset(widespread)  # terms of entries most documents mention
         self._patterns = [(entry, _pattern_for(entry.names)) for entry in self.entries]
 
     @classmethod
@@ -63,11 +70,24 @@ class Glossary:
         """The entries a question mentions by any of their names."""
         return [entry for entry, pattern in self._patterns if pattern.search(question)]
 
-    def expand(self, question: str) -> str:
-        """The question followed by the other names of every term it mentions."""
+    def knowing_widespread(self, documents: Sequence[str]) -> Glossary:
+        """This glossary, told which of its terms more than half of `documents` mention."""
+        widespread = [
+            entry.term
+            for entry, pattern in self._patterns
+            if sum(bool(pattern.search(text)) for text in documents)
+            > WIDESPREAD_SHARE * len(documents)
+        ]
+        return Glossary(self.entries, widespread)
+
+    def expand(self, question: str, *, defining: bool = False) -> str:
+        """The question followed by the other names of every term it mentions; a widespread
+        term's only when `defining` (the question asks what a term means)."""
         extra: list[str] = []
         lowered = question.lower()
         for entry in self.matches(question):
+            if entry.term in self.widespread and not defining:
+                continue
             extra += [name for name in entry.names if name.lower() not in lowered]
         extra = list(dict.fromkeys(extra))
         return f"{question} ({'; '.join(extra)})" if extra else question

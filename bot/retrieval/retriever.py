@@ -71,10 +71,16 @@ class Retriever:
         self.candidates = candidates
         self.max_per_document = max_per_document
 
-    def embed_queries(self, queries: list[str], glossary: Glossary) -> np.ndarray:
+    def embed_queries(
+        self, queries: list[str], glossary: Glossary, defining: list[bool] | None = None
+    ) -> np.ndarray:
         """The vectors `retrieve` searches with for these queries, made in one model call
-        (a message asking two things costs one call, not two)."""
-        return self.index.embedder.embed([glossary.expand(query) for query in queries])
+        (a message asking two things costs one call, not two); `defining` says, query for
+        query, whether it asks what a term means."""
+        defining = defining or [False] * len(queries)
+        return self.index.embedder.embed(
+            [glossary.expand(q, defining=d) for q, d in zip(queries, defining, strict=True)]
+        )
 
     def retrieve(
         self,
@@ -86,6 +92,7 @@ class Retriever:
         category: str | None = None,
         mode: Mode = "hybrid",
         vector: np.ndarray | None = None,
+        defining: bool = False,
     ) -> RetrievalResult:
         """The k best chunks for `query`, at most a few per document, neighbours merged.
 
@@ -94,10 +101,12 @@ class Retriever:
         passage as a whole does not resemble. `snapshot` is the generation searched and
         `glossary` the one built from it, which expands the query's terms. `vector` is the
         query's from `embed_queries`, when the caller embedded several queries at once.
+        `defining` says the query asks what a term means: the glossary then adds the other
+        names even of terms most documents use.
         """
-        expanded = glossary.expand(query)
+        expanded = glossary.expand(query, defining=defining)
         if vector is None:
-            (vector,) = self.embed_queries([query], glossary)
+            (vector,) = self.embed_queries([query], glossary, [defining])
         dense: list[Hit] = []
         keyword: list[Hit] = []
         by_sentence: list[str] = []

@@ -52,3 +52,17 @@ def test_lower_case_acronyms_expand_unless_they_are_also_words() -> None:
 
 def test_terms_inside_other_words_do_not_match() -> None:
     assert GLOSSARY.expand("the cicada season") == "the cicada season"
+
+
+def test_a_term_most_documents_mention_expands_only_when_its_meaning_is_asked() -> None:
+    documents = [
+        "A child in care (CIC) has a review.",
+        "Visits to a looked-after child happen often.",
+        "A LAC review is chaired by an IRO.",
+        "Allegations go to the LADO.",
+    ]
+    glossary = GLOSSARY.knowing_widespread(documents)
+    assert glossary.widespread == {"CIC"}  # three of four documents; LADO only one
+    assert glossary.expand("how often are CICs visited?") == "how often are CICs visited?"
+    assert "Child in Care" in glossary.expand("what does CIC mean?", defining=True)
+    assert "Local Authority Designated Officer" in glossary.expand("who do I tell, the LADO?")
