@@ -28,6 +28,7 @@ from bot.retrieval.spelling import SpellingCorrector
 # Documents read to tell which glossary terms most documents mention: enough to place a share
 # near one half within a few points, at a bounded cost however large the knowledge base.
 _SAMPLED_DOCUMENTS = 200
+_SAMPLED_CHUNKS = 50  # the longest shipped document has fewer
 # Contacts passages the emergency routes are taken from.
 _EMERGENCY_PASSAGES = 4
 
@@ -49,15 +50,15 @@ class Knowledge:
 
 
 def _document_texts(snapshot: Snapshot) -> list[str]:
-    """The text of each published document other than the glossary, or of an even sample
-    of them in a large knowledge base."""
+    """The text of each published document other than the glossary, or of an even sample of
+    them in a large knowledge base (a long document read in its first chunks)."""
     by_document: dict[str, list[str]] = {}
     for chunk in snapshot.chunks.chunks.values():
         if chunk.info.status == "published" and chunk.info.category != "glossary":
             by_document.setdefault(chunk.doc_id, []).append(chunk.text)
     ids = sorted(by_document)
     step = max(1, len(ids) // _SAMPLED_DOCUMENTS)
-    return [" ".join(by_document[i]) for i in ids[::step]]
+    return [" ".join(by_document[i][:_SAMPLED_CHUNKS]) for i in ids[::step]]
 
 
 def build_knowledge(snapshot: Snapshot, lexicon: QueryLexicon, retriever: Retriever) -> Knowledge:

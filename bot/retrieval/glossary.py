@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from bot.documents import Chunk
@@ -72,10 +73,11 @@ class Glossary:
 
     def knowing_widespread(self, documents: Sequence[str]) -> Glossary:
         """This glossary, told which of its terms more than half of `documents` mention."""
+        vocabularies = [_word_forms(text) for text in documents]
         widespread = [
             entry.term
-            for entry, pattern in self._patterns
-            if sum(bool(pattern.search(text)) for text in documents)
+            for entry in self.entries
+            if sum(any(_mentioned(name, forms) for name in entry.names) for forms in vocabularies)
             > WIDESPREAD_SHARE * len(documents)
         ]
         return Glossary(self.entries, widespread)
@@ -91,6 +93,27 @@ class Glossary:
             extra += [name for name in entry.names if name.lower() not in lowered]
         extra = list(dict.fromkeys(extra))
         return f"{question} ({'; '.join(extra)})" if extra else question
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def _word_forms(text: str) -> set[str]:
+    """A text's words as written and in lower case, and its pairs of words in lower case:
+    enough to tell whether it mentions a name, at a fraction of a pattern search's cost."""
+    written = _TOKEN.findall(text)
+    lowered = [word.lower() for word in written]
+    return {*written, *lowered, *(f"{a} {b}" for a, b in pairwise(lowered))}
+
+
+def _mentioned(name: str, forms: set[str]) -> bool:
+    """Is the name among a text's `_word_forms`? A longer name, if each pair of its words is
+    (an acronym that is also a word must be written in capitals)."""
+    words = _TOKEN.findall(name)
+    if len(words) == 1:
+        return (name if _case_sensitive(name) else name.lower()) in forms
+    lowered = [word.lower() for word in words]
+    return all(f"{a} {b}" in forms for a, b in pairwise(lowered))
 
 
 def _pattern_for(names: tuple[str, ...]) -> re.Pattern[str]:
