@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.support.processes import bcft, env_for
 
 PROJECT = Path(__file__).resolve().parents[2]
-# metric: (floor, True if lower is better), per set. Measured on 2026-12-02 (README).
+# metric: (floor, True if lower is better), per set. Measured on 2026-12-03 (README).
 FLOORS = {
     "shipped": {
         "urgent_recall": (1.0, False),
@@ -31,7 +31,7 @@ FLOORS = {
         "urgent_precision": (0.9, False),
         "oos_refusal": (0.9, False),
         "false_refusal": (0.32, True),
-        "exact_pass": (0.56, False),
+        "exact_pass": (0.58, False),
         "answer_in_top_5": (0.88, False),
         "citation_validity": (1.0, False),
         "ece": (0.1, True),
