@@ -28,7 +28,7 @@ from bot.retrieval.spelling import SpellingCorrector
 # Documents read to tell which glossary terms most documents mention: enough to place a share
 # near one half within a few points, at a bounded cost however large the knowledge base.
 _SAMPLED_DOCUMENTS = 200
-_SAMPLED_CHUNKS = 50  # the longest shipped document has fewer
+_SAMPLED_CHUNKS = 50  # the longest shipped document has 17
 # Contacts passages the emergency routes are taken from.
 _EMERGENCY_PASSAGES = 4
 
@@ -51,7 +51,7 @@ class Knowledge:
 
 def _document_texts(snapshot: Snapshot) -> list[str]:
     """The text of each published document other than the glossary, or of an even sample of
-    them in a large knowledge base (a long document read in its first chunks)."""
+    them in a large knowledge base (of a long document, at most `_SAMPLED_CHUNKS` chunks)."""
     by_document: dict[str, list[str]] = {}
     for chunk in snapshot.chunks.chunks.values():
         if chunk.info.status == "published" and chunk.info.category != "glossary":

@@ -49,3 +49,25 @@ def test_knowledge_is_built_once_per_generation_and_replaced_whole(
     third = engine.knowledge()
     assert third is not second and third.snapshot is second.snapshot
     assert "core group" in third.glossary.expand("the zebra huddle")
+
+
+def test_a_glossary_term_most_documents_mention_is_known_as_widespread(
+    index: KnowledgeIndex, tmp_path: Path
+) -> None:
+    kb = tmp_path / "kb"
+    write_markdown(kb, "contacts", CONTACTS, category="contacts")
+    front_door = {"Referrals": "Send every referral to the Integrated Front Door."}
+    write_markdown(kb, "referrals", front_door, category="procedure")
+    lado = {"Allegations": "Allegations against staff go to the LADO."}
+    write_markdown(kb, "allegations", lado, category="procedure")
+    terms = {
+        "IFD — Integrated Front Door": "The service that takes contacts.",
+        "LADO — Local authority designated officer": "Handles allegations against staff.",
+    }
+    write_markdown(kb, "glossary", terms, category="glossary")
+    run_ingest([kb], index)
+
+    glossary = AnswerEngine(index, index.settings).knowledge().glossary
+    assert glossary.widespread == {"IFD"}  # named in two of the three other documents
+    assert glossary.expand("who runs the IFD?") == "who runs the IFD?"
+    assert "Integrated Front Door" in glossary.expand("what is the IFD?", defining=True)
