@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.saved_folder import replace_folder
-from bot.text import content_terms
+from bot.text import TERMS_VERSION, content_terms
 
 # bm25s is imported where an index is built or read: an ingest that changes nothing never
 # needs it, and skips its import.
@@ -97,6 +97,7 @@ class KeywordIndex:
                 self.bm25.save(str(folder / "bm25"))
             rows = {
                 "generation": self.generation,
+                "terms_version": TERMS_VERSION,
                 "chunk_ids": self.chunk_ids,
                 "categories": self.categories.tolist(),
                 "published": self.published.tolist(),
@@ -107,10 +108,14 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, directory: Path, generation: str) -> KeywordIndex | None:
-        """The saved index if it belongs to this generation of the store, else None."""
+        """The saved index if it belongs to this generation of the store and was made with
+        today's terms (`TERMS_VERSION`), else None."""
         try:
             rows = json.loads((directory / "rows.json").read_text(encoding="utf-8"))
             if rows["generation"] != generation:
+                return None
+            if rows.get("terms_version") != TERMS_VERSION:
+                log.info("keyword index at %s made with other terms; rebuilding", directory)
                 return None
             bm25_dir = directory / "bm25"
             import bm25s

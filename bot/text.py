@@ -24,11 +24,17 @@ STOPWORDS = frozenset(
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _stemmer = Stemmer.Stemmer("english")
+# Changed whenever `content_terms` would give other terms for the same text: a keyword index
+# saved with another version is rebuilt from the store, never searched with mismatched terms.
+# 2: a possessive 's is dropped ("BCFT's" -> "bcft"; it was "bcfts", which no stemmer undoes).
+TERMS_VERSION = 2
 
 
 def words(text: str) -> list[str]:
-    """Lower-case word tokens, apostrophes folded ("child's" -> "childs")."""
-    return [w.replace("'", "") for w in _WORD.findall(text.lower().replace("’", "'"))]
+    """Lower-case word tokens, a possessive 's dropped ("BCFT's" -> "bcft") and other
+    apostrophes folded ("don't" -> "dont")."""
+    tokens = _WORD.findall(text.lower().replace("’", "'"))
+    return [w[:-2] if w.endswith("'s") else w.replace("'", "") for w in tokens]
 
 
 @lru_cache(maxsize=65536)
