@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -137,11 +138,12 @@ class Embedder:
             return np.load(path)
         except (OSError, ValueError):
             vectors = self.embed(texts)
-        partial = path.with_suffix(f".{os.getpid()}.part")
         try:
             self.onnx_dir.mkdir(parents=True, exist_ok=True)
-            with partial.open("wb") as handle:
-                np.save(handle, vectors)
+            # A file of its own to write aside: threads of one process may race to keep them.
+            handle, partial = tempfile.mkstemp(dir=self.onnx_dir, suffix=".npy.part")
+            with os.fdopen(handle, "wb") as file:
+                np.save(file, vectors)
             os.replace(partial, path)
         except OSError:  # a read-only folder: embed again next time rather than fail now
             log.warning("could not keep example vectors in %s", self.onnx_dir, exc_info=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.embedding import Embedder
 from bot.settings import Settings
@@ -94,3 +96,17 @@ def test_a_folder_it_cannot_write_costs_time_not_the_vectors(
     assert np.abs(unwritable.embed_fixed(examples) - expected).max() < 1e-6
     assert np.abs(unwritable.embed_fixed(examples) - expected).max() < 1e-6
     assert unwritable.texts_embedded == 1 + 2  # embedded each time, as nothing could be kept
+
+
+def test_threads_keeping_the_same_fixed_list_at_once_all_keep_it(
+    embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Twenty threads warming up at once: each writes aside on its own, none fails."""
+    examples = [f"example message number {n} for the race" for n in range(40)]
+    shared = Embedder(onnx_dir=embedder.onnx_dir)
+    shared.embed(["load the export"])
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(lambda _: shared.embed_fixed(examples), range(20)))
+    assert all(np.abs(r - results[0]).max() < 1e-6 for r in results)
+    assert not [r for r in caplog.records if "could not keep" in r.getMessage()]
+    assert not list(embedder.onnx_dir.glob("*.part"))
