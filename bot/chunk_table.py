@@ -54,6 +54,35 @@ class ChunkTable:
         rows = self.vectors[[self._rows[i] for i in found]].astype(np.float32)
         return dict(zip(found, (rows @ vector).tolist(), strict=True))
 
+    def nearest(
+        self, vector: np.ndarray, k: int, category: str | None, include_drafts: bool
+    ) -> list[tuple[str, float]]:
+        """The k chunks closest in meaning to the unit vector `vector`, by an exact search
+        (best first), of one category if given, drafts only if `include_drafts`."""
+        usable = self._categories == category if category else np.ones(len(self.chunks), bool)
+        if not include_drafts:
+            usable &= self._published
+        scores = np.where(usable, self._exact_vectors @ vector, -np.inf)
+        k = min(k, int(usable.sum()))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]  # by score, ties in row order
+        ids = list(self.chunks)
+        return [(ids[row], float(scores[row])) for row in top]
+
+    @cached_property
+    def _exact_vectors(self) -> np.ndarray:
+        return np.asarray(self.vectors, dtype=np.float32)
+
+    @cached_property
+    def _categories(self) -> np.ndarray:
+        return np.array([chunk.info.category for chunk in self.chunks.values()], dtype=object)
+
+    @cached_property
+    def _published(self) -> np.ndarray:
+        return np.array([c.info.status == "published" for c in self.chunks.values()], dtype=bool)
+
     @cached_property
     def drafts(self) -> int:
         """How many chunks are not published (a search skips them)."""
