@@ -21,6 +21,7 @@ import numpy as np
 
 from bot.chunk_records import chunk_from_record, chunk_metadata
 from bot.documents import Chunk
+from bot.ranking import best_rows
 from bot.saved_folder import replace_folder
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,11 @@ class ChunkTable:
         k = min(k, int(usable.sum()))
         if k <= 0:
             return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]  # by score, ties in row order
-        ids = list(self.chunks)
-        return [(ids[row], float(scores[row])) for row in top]
+        return [(self._ids[row], float(scores[row])) for row in best_rows(scores, k)]
+
+    @cached_property
+    def _ids(self) -> list[str]:
+        return list(self.chunks)
 
     @cached_property
     def _exact_vectors(self) -> np.ndarray:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.ranking import best_rows
 from bot.saved_folder import replace_folder
 from bot.text import TERMS_VERSION, content_terms
 
@@ -71,8 +72,7 @@ class KeywordIndex:
             mask *= self.categories == category
         scores = self.bm25.get_scores(terms, weight_mask=mask)
         k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]  # by score, ties in row order
+        top = best_rows(scores, k)
         return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
     def knows(self, term: str) -> bool:

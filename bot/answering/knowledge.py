@@ -20,7 +20,7 @@ from bot.answering.signposts import (
     emergency_routes,
 )
 from bot.index import Snapshot
-from bot.retrieval.glossary import Glossary
+from bot.retrieval.glossary import Glossary, widespread_terms
 from bot.retrieval.lexicon import QueryLexicon
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.spelling import SpellingCorrector
@@ -63,9 +63,11 @@ def _document_texts(snapshot: Snapshot) -> list[str]:
 
 def build_knowledge(snapshot: Snapshot, lexicon: QueryLexicon, retriever: Retriever) -> Knowledge:
     """Everything derived for `snapshot` and `lexicon`; `retriever` finds the signposts."""
-    glossary = Glossary(
-        [*Glossary.from_chunks(snapshot.chunks.published("glossary")).entries, *lexicon.entries()]
-    ).knowing_widespread(_document_texts(snapshot))
+    entries = [
+        *Glossary.from_chunks(snapshot.chunks.published("glossary")).entries,
+        *lexicon.entries(),
+    ]
+    glossary = Glossary(entries, widespread_terms(entries, _document_texts(snapshot)))
     names = [name for entry in glossary.entries for name in entry.names]
     speller = SpellingCorrector.from_texts([*snapshot.sentences.texts, *names])
     urgent = retriever.retrieve(

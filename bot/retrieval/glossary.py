@@ -71,17 +71,6 @@ class Glossary:
         """The entries a question mentions by any of their names."""
         return [entry for entry, pattern in self._patterns if pattern.search(question)]
 
-    def knowing_widespread(self, documents: Sequence[str]) -> Glossary:
-        """This glossary, told which of its terms more than half of `documents` mention."""
-        vocabularies = [_word_forms(text) for text in documents]
-        widespread = [
-            entry.term
-            for entry in self.entries
-            if sum(any(_mentioned(name, forms) for name in entry.names) for forms in vocabularies)
-            > WIDESPREAD_SHARE * len(documents)
-        ]
-        return Glossary(self.entries, widespread)
-
     def expand(self, question: str, *, defining: bool = False) -> str:
         """The question followed by the other names of every term it mentions; a widespread
         term's only when `defining` (the question asks what a term means)."""
@@ -93,6 +82,17 @@ class Glossary:
             extra += [name for name in entry.names if name.lower() not in lowered]
         extra = list(dict.fromkeys(extra))
         return f"{question} ({'; '.join(extra)})" if extra else question
+
+
+def widespread_terms(entries: Iterable[GlossaryEntry], documents: Sequence[str]) -> list[str]:
+    """The terms of the entries that more than half of `documents` mention."""
+    vocabularies = [_word_forms(text) for text in documents]
+    return [
+        entry.term
+        for entry in entries
+        if sum(any(_mentioned(name, forms) for name in entry.names) for forms in vocabularies)
+        > WIDESPREAD_SHARE * len(documents)
+    ]
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.documents import Chunk, DocumentInfo
-from bot.retrieval.glossary import Glossary
+from bot.retrieval.glossary import Glossary, widespread_terms
 
 INFO = DocumentInfo(doc_id="glossary", title="Glossary", category="glossary")
 
@@ -61,7 +61,7 @@ def test_a_term_most_documents_mention_expands_only_when_its_meaning_is_asked() 
         "A LAC review is chaired by an IRO.",
         "Allegations go to the LADO.",
     ]
-    glossary = GLOSSARY.knowing_widespread(documents)
+    glossary = Glossary(GLOSSARY.entries, widespread_terms(GLOSSARY.entries, documents))
     assert glossary.widespread == {"CIC"}  # three of four documents; LADO only one
     assert glossary.expand("how often are CICs visited?") == "how often are CICs visited?"
     assert "Child in Care" in glossary.expand("what does CIC mean?", defining=True)
