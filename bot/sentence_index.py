@@ -20,7 +20,7 @@ import numpy as np
 
 from bot.documents import Chunk
 from bot.saved_folder import replace_folder
-from bot.sentences import chunk_sentences, quotable
+from bot.sentences import SENTENCES_VERSION, chunk_sentences, quotable
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,7 @@ class SentenceIndex:
         def write(folder: Path) -> None:
             rows = {
                 "generation": self.generation,
+                "sentences_version": SENTENCES_VERSION,
                 "texts": self.texts,
                 "chunk_ids": self.chunk_ids,
                 "categories": self.categories.tolist(),
@@ -131,10 +132,14 @@ class SentenceIndex:
 
     @classmethod
     def load(cls, directory: Path, generation: str | None = None) -> SentenceIndex | None:
-        """The saved index (of this generation, if one is given), or None."""
+        """The saved index, or None. With a `generation`, only an index of that generation split
+        into sentences as today (`SENTENCES_VERSION`); without, any (its vectors are reused)."""
         try:
             rows = json.loads((directory / "rows.json").read_text(encoding="utf-8"))
-            if generation is not None and rows["generation"] != generation:
+            if generation is not None and (
+                rows["generation"] != generation
+                or rows.get("sentences_version") != SENTENCES_VERSION
+            ):
                 return None
             vectors = np.load(directory / "vectors.npy")
         except (OSError, ValueError, KeyError) as error:

@@ -12,6 +12,25 @@ import re
 from bot.text import split_sentences
 
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+# A sentence that only sends the reader to another page of the knowledge base ("See [x](x.md).",
+# "More is in [x](x.md).", "The case is covered in [x](x.md).", a related-pages list item) is
+# navigation, not a fact: it is left out of the sentences an answer is made of. Links are
+# matched before they are cleaned.
+_PAGE_LINK = r"(?:the\s+)?\[[^\]]+\]\([^)]*\.md(?:#[^)]*)?\)"
+_POINTER = re.compile(
+    "|".join(
+        [
+            rf"^\s*(?:[-*+]\s+)?{_PAGE_LINK}\W*$",  # a link alone
+            r"^\s*(?:for [^.;]*,\s*)?see\s+\[",  # "See [x](x.md)", "For y, see [x](x.md)"
+            rf"\b(?:is|are)\s+(?:\w+\s+)?in\s+{_PAGE_LINK}(?:\s+and\s+{_PAGE_LINK})?\W*$",
+        ]
+    ),
+    re.IGNORECASE,
+)
+# Changed whenever `chunk_sentences` would give other sentences for the same text: a sentence
+# index saved with another version is rebuilt from the store (its vectors are reused).
+# 2: sentences that only point to another page are left out.
+SENTENCES_VERSION = 2
 _MARKUP = re.compile(r"[*_`]{1,3}")
 # Sentences about the document itself ("This guide explains…") tell a reader nothing.
 _ABOUT_THE_DOCUMENT = re.compile(
@@ -60,6 +79,15 @@ def states_a_gap(text: str) -> bool:
     return bool(_GAP.search(text))
 
 
+def points_elsewhere(raw: str) -> bool:
+    """Does the (raw Markdown) sentence only send the reader to another page?"""
+    return bool(_POINTER.search(raw))
+
+
 def chunk_sentences(text: str) -> list[str]:
-    """A chunk's sentences, clean, in reading order (quotable or not)."""
-    return [s for s in (clean_sentence(raw) for raw in split_sentences(text)) if s]
+    """A chunk's sentences, clean, in reading order (quotable or not), pointers left out."""
+    return [
+        s
+        for s in (clean_sentence(raw) for raw in split_sentences(text) if not points_elsewhere(raw))
+        if s
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import numpy as np
 from bot.documents import Chunk, DocumentInfo
 from bot.embedding import Embedder
 from bot.sentence_index import SentenceIndex
+from bot.sentences import SENTENCES_VERSION
 
 
 def chunk(chunk_id: str, text: str, category: str = "procedure") -> Chunk:
@@ -77,3 +79,37 @@ def test_a_saved_index_belongs_to_its_generation(embedder: Embedder, tmp_path: P
     assert SentenceIndex.load(tmp_path / "s", "g1").texts == ["Only one sentence in it."]
     assert SentenceIndex.load(tmp_path / "s", "g2") is None
     assert SentenceIndex.load(tmp_path / "nowhere") is None
+
+
+def test_sentences_that_only_point_to_another_page_are_left_out(embedder: Embedder) -> None:
+    """Navigation ("More is in [x](x.md)") is not a fact an answer can quote; a fact that
+    carries a link is kept, in plain text."""
+    text = (
+        "The core group meets within 10 working days ([details](core-groups.md)). "
+        "More is in [child protection plans](plans.md). "
+        "The plan is reviewed at conferences, which are described in [reviews](reviews.md). "
+        "See [the glossary](../glossary/glossary.md). "
+        "For court work, see [the Public Law Outline](plo.md).\n\n"
+        "- [Supervision](../procedure/supervision.md)\n\n"
+        "The plan is a contract with the family; see [the plan](plan.md)."
+    )
+    index = SentenceIndex.build("g1", [chunk("a#1", text)], embedder.embed, embedder.dimension)
+    assert index.texts == [
+        "The core group meets within 10 working days (details).",
+        "The plan is a contract with the family; see the plan.",
+    ]
+
+
+def test_an_index_split_another_way_is_rebuilt_with_its_vectors_reused(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    index = SentenceIndex.build(
+        "g1", [chunk("a#1", "Only one sentence in it.")], embedder.embed, embedder.dimension
+    )
+    index.save(tmp_path / "s")
+    saved = tmp_path / "s" / "rows.json"
+    rows = json.loads(saved.read_text(encoding="utf-8"))
+    saved.write_text(json.dumps(rows | {"sentences_version": SENTENCES_VERSION - 1}), "utf-8")
+    assert SentenceIndex.load(tmp_path / "s", "g1") is None  # not served: split another way
+    reused = SentenceIndex.load(tmp_path / "s")  # but its vectors are still the sentences'
+    assert reused is not None and reused.texts == ["Only one sentence in it."]
