@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 BUILT_IN = Path(__file__).with_name("urgent_risks.yaml")
 LOCAL_FILE = "urgent-risks.yaml"
+# The cues about time and setting, each a list of patterns (see urgent_risks.yaml).
+CUES = ("immediacy", "planned", "present", "hypothetical", "training", "past", "resolved")
 
 
 class LexiconError(ValueError):
@@ -47,11 +49,14 @@ class _File(BaseModel):
     categories: dict[str, _Category] = {}
     contrast: list[str] = []
     immediacy: list[str] = []
+    planned: list[str] = []
     present: list[str] = []
     hypothetical: list[str] = []
+    training: list[str] = []
     past: list[str] = []
+    resolved: list[str] = []
 
-    @field_validator("immediacy", "present", "hypothetical", "past")
+    @field_validator(*CUES)
     @classmethod
     def _cues_compile(cls, patterns: list[str]) -> list[str]:
         return _Category._compiles(patterns)
@@ -74,9 +79,12 @@ class RiskLexicon:
     categories: tuple[RiskCategory, ...]
     contrast: tuple[str, ...]
     immediacy: re.Pattern[str]
+    planned: re.Pattern[str]
     present: re.Pattern[str]
     hypothetical: re.Pattern[str]
+    training: re.Pattern[str]
     past: re.Pattern[str]
+    resolved: re.Pattern[str]
 
 
 def load_risk_lexicon(lexicon_dir: Path | None = None) -> RiskLexicon:
@@ -101,10 +109,10 @@ def load_risk_lexicon(lexicon_dir: Path | None = None) -> RiskLexicon:
             for name, c in merged.items()
         ),
         contrast=tuple(text for file in files for text in file.contrast),
-        immediacy=_either([p for file in files for p in file.immediacy]) or _NEVER,
-        present=_either([p for file in files for p in file.present]) or _NEVER,
-        hypothetical=_either([p for file in files for p in file.hypothetical]) or _NEVER,
-        past=_either([p for file in files for p in file.past]) or _NEVER,
+        **{
+            cue: _either([p for file in files for p in getattr(file, cue)]) or _NEVER
+            for cue in CUES
+        },
     )
 
 

@@ -120,7 +120,7 @@ def test_no_contrast_example_is_urgent(detector: UrgencyDetector) -> None:
 
 
 def test_meaning_catches_a_risk_that_no_pattern_names(detector: UrgencyDetector) -> None:
-    message = "the lad owes the older boys money and they told him to go and sell in another town"
+    message = "the lad has been told by the older boys to go and sell in another town"
     assessment = detector.assess(message)
     assert assessment.urgent
     layers = {signal.layer for signal in assessment.signals}
@@ -132,6 +132,38 @@ def test_meaning_catches_a_risk_that_no_pattern_names(detector: UrgencyDetector)
 def test_immediacy_outweighs_a_hypothetical(detector: UrgencyDetector) -> None:
     assert detector.assess("hypothetically, what if the baby isn't breathing right now").urgent
     assert not detector.assess("hypothetically, what if a baby wasn't breathing?").urgent
+
+
+def test_a_date_is_the_risk_s_unless_it_is_a_session_s_or_the_young_person_is_safe(
+    detector: UrgencyDetector,
+) -> None:
+    """A planned risk is urgent even asked as a question; a date in a training setting is the
+    session's, and once the message says the young person is safe it is the next step's."""
+    assert detector.assess(
+        "a 13 yo told me her mum's partner gets into her bed, contact is tomorrow, what do i do?"
+    ).urgent
+    assert not detector.assess(
+        "i'm running a role play tomorrow where a 13 yo says her mum's partner gets into her bed"
+    ).urgent
+    assert not detector.assess(
+        "yp went missing last night, police found her at 3am and she's home safe, when is the"
+        " return interview due?"
+    ).urgent
+    assert detector.assess(
+        "she was found safe last week but she's gone off with the same men right now"
+    ).urgent
+
+
+def test_chat_questions_and_asides_are_read_as_questions(detector: UrgencyDetector) -> None:
+    """A question typed after a situation, without a question mark, and "just" as in "just
+    wondering", do not make a general question a report of something happening now."""
+    assert not detector.assess(
+        "doing the dv module for asye, whats the difference between coercive control and dv"
+    ).urgent
+    assert not detector.assess(
+        "whats the law on fgm, is it mandatory reporting for us or just teachers"
+    ).urgent
+    assert detector.assess("she just told me they are taking her to get cut in the summer").urgent
 
 
 def test_the_words_layer_decides_alone_when_the_model_fails(embedder: Embedder) -> None:
