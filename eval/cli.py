@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.table import Table
@@ -21,6 +21,9 @@ from bot.commands import (
     progress_bar,
     services_or_exit,
 )
+
+if TYPE_CHECKING:
+    from eval.urgency_probe import ProbeResult
 
 eval_app = typer.Typer(help="Measure answer quality on question sets.")
 bench_app = typer.Typer(help="Measure speed and memory; prints figures, asserts nothing.")
@@ -187,6 +190,75 @@ def eval_calibrate(
         f"out of scope answered {fit.oos_answered:.3f}, answerable refused "
         f"{fit.answerable_refused:.3f}, in-scope AUC {fit.auc:.3f}. Saved {CALIBRATION_FILE}."
     )
+
+
+@eval_app.command("urgency")
+def eval_urgency(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Probe files (default: each frozen probe in eval/urgency)."),
+    ] = None,
+    show: Annotated[
+        bool,
+        typer.Option(help="Print the messages missed or wrongly flagged (spoils a blind probe)."),
+    ] = False,
+    gate: Annotated[
+        bool, typer.Option(help="Exit 1 if recall or precision misses its goal.")
+    ] = False,
+) -> None:
+    """The urgency check alone on labelled messages: recall and precision by kind of risk."""
+    from bot.embedding import Embedder
+    from bot.safety.risk_lexicon import load_risk_lexicon
+    from bot.safety.urgency import UrgencyDetector
+    from eval.questions import QuestionSetError
+    from eval.urgency_probe import PROBES, load_probes, measure_urgency
+
+    files = paths or sorted(PROBES.glob("*.yaml"))
+    try:
+        probes = {path: load_probes([path]) for path in files}
+    except QuestionSetError as error:
+        errors.print(f"[red]Invalid probe:[/red]\n{error}")
+        raise typer.Exit(2) from None
+    settings = get_settings()
+    detector = UrgencyDetector(
+        load_risk_lexicon(settings.lexicon_path), Embedder.for_settings(settings)
+    )
+    detector.warm_up()  # a model that cannot load fails here, not silently per message
+    missed = []
+    for path, messages in probes.items():
+        result = measure_urgency(messages, lambda text: detector.assess(text).urgent)
+        missed += [f"{path.name}: {line}" for line in _print_probe(path.name, result, show)]
+    for line in missed:
+        errors.print(f"[red]goal missed:[/red] {line}")
+    raise typer.Exit(1 if gate and missed else 0)
+
+
+def _print_probe(name: str, result: ProbeResult, show: bool) -> list[str]:
+    """One probe's figures by kind of risk and against the goals; the goals it misses."""
+    from eval.sets import GOALS
+
+    table = Table("kind of risk", "urgent caught", "not urgent flagged", title=name)
+    for kind in result.kinds:
+        table.add_row(
+            kind.category, f"{kind.caught}/{kind.urgent}", f"{kind.flagged}/{kind.not_urgent}"
+        )
+    console.print(table)
+    goals = {goal.metric: goal for goal in GOALS}
+    missed = []
+    for metric, value in (("urgent_recall", result.recall), ("urgent_precision", result.precision)):
+        goal = goals[metric]
+        shown = "n/a" if value is None else f"{value:.3f}"
+        console.print(f"{metric}: {shown} (goal {goal.describe()})")
+        if not goal.met(value):
+            missed.append(f"{metric} = {shown} (goal {goal.describe()})")
+    console.print(
+        f"missed: {', '.join(m.id for m in result.missed) or '—'}; "
+        f"false alarms: {', '.join(m.id for m in result.false_alarms) or '—'}"
+    )
+    if show:
+        for message in [*result.missed, *result.false_alarms]:
+            console.print(f"{message.id} ({message.category}): {message.message}", markup=False)
+    return missed
 
 
 @eval_app.command("compare")
