@@ -20,6 +20,7 @@ from bot.documents import IngestReport
 from bot.index import KnowledgeIndex, open_index
 from bot.kb_report import KnowledgeBaseReport, knowledge_base_report
 from bot.lexicons import check_lexicon_folders, load_lexicons, load_lexicons_or_built_in
+from bot.safety.learned_urgency import LearnedUrgency
 from bot.safety.urgency import UrgencyDetector
 from bot.settings import Settings
 from bot.store import Store, open_store
@@ -121,7 +122,7 @@ def open_services(settings: Settings, calibrator: Calibrator | None = None) -> I
         engine = AnswerEngine(
             index,
             settings,
-            urgency=UrgencyDetector(lexicons.risks, index.embedder),
+            urgency=UrgencyDetector(lexicons.risks, index.embedder, LearnedUrgency.load()),
             lexicon=lexicons.terms,
             calibrator=calibrator,
             chat_model=create_chat_model(settings),

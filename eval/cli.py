@@ -208,6 +208,7 @@ def eval_urgency(
 ) -> None:
     """The urgency check alone on labelled messages: recall and precision by kind of risk."""
     from bot.embedding import Embedder
+    from bot.safety.learned_urgency import LearnedUrgency
     from bot.safety.risk_lexicon import load_risk_lexicon
     from bot.safety.urgency import UrgencyDetector
     from eval.questions import QuestionSetError
@@ -221,7 +222,9 @@ def eval_urgency(
         raise typer.Exit(2) from None
     settings = get_settings()
     detector = UrgencyDetector(
-        load_risk_lexicon(settings.lexicon_path), Embedder.for_settings(settings)
+        load_risk_lexicon(settings.lexicon_path),
+        Embedder.for_settings(settings),
+        LearnedUrgency.load(),
     )
     detector.warm_up()  # a model that cannot load fails here, not silently per message
     missed = []
@@ -231,6 +234,27 @@ def eval_urgency(
     for line in missed:
         errors.print(f"[red]goal missed:[/red] {line}")
     raise typer.Exit(1 if gate and missed else 0)
+
+
+@eval_app.command("fit-urgency")
+def eval_fit_urgency() -> None:
+    """Refit the urgency check's learned layer on the labelled messages (maintainers)."""
+    from bot.embedding import Embedder
+    from bot.safety.learned_urgency import MODEL_FILE
+    from eval.questions import QuestionSetError
+    from eval.urgency_fit import fit_learned_urgency, training_messages
+
+    try:
+        messages = training_messages()
+    except QuestionSetError as error:
+        errors.print(f"[red]Invalid labelled messages:[/red]\n{error}")
+        raise typer.Exit(2) from None
+    model = fit_learned_urgency(messages, Embedder.for_settings(get_settings()).embed)
+    model.save(MODEL_FILE)
+    console.print(
+        f"Fitted on {model.fitted['messages']} messages ({model.fitted['urgent']} urgent), "
+        f"threshold {model.threshold}. Saved {MODEL_FILE}; measure with `bcft eval urgency`."
+    )
 
 
 def _print_probe(name: str, result: ProbeResult, show: bool) -> list[str]:

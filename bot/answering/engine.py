@@ -42,6 +42,7 @@ from bot.index import KnowledgeIndex
 from bot.lexicons import Lexicons
 from bot.retrieval.lexicon import QueryLexicon, load_query_lexicon
 from bot.retrieval.retriever import Mode, RetrievalResult, Retriever
+from bot.safety.learned_urgency import LearnedUrgency
 from bot.safety.personal_data import redact_personal_data
 from bot.safety.risk_lexicon import load_risk_lexicon
 from bot.safety.urgency import UNASSESSED, UrgencyAssessment, UrgencyDetector
@@ -122,7 +123,7 @@ class AnswerEngine:
         self.settings = settings
         self.reviews = reviews
         self.urgency = urgency or UrgencyDetector(
-            load_risk_lexicon(settings.lexicon_path), index.embedder
+            load_risk_lexicon(settings.lexicon_path), index.embedder, LearnedUrgency.load()
         )
         self.calibrator = calibrator or Calibrator.load()
         self.off_topic = OffTopic(index.embedder)
@@ -135,7 +136,7 @@ class AnswerEngine:
 
     def use_lexicons(self, lexicons: Lexicons) -> None:
         """Take new word lists (a practice lead changed them) without a restart."""
-        urgency = UrgencyDetector(lexicons.risks, self.index.embedder)
+        urgency = UrgencyDetector(lexicons.risks, self.index.embedder, self.urgency.learned)
         urgency.warm_up()
         self.urgency = urgency
         self.lexicon = lexicons.terms  # the next question's Knowledge is built with them

@@ -1,6 +1,6 @@
 """Does a message describe a child at immediate risk? Then the emergency route comes first.
 
-Three layers, combined so that recall comes from their union:
+Four layers, combined so that recall comes from their union:
 
 1. **Words.** Each kind of risk in the lexicon (`urgent_risks.yaml`) has patterns for the
    words people use for it ("to be cut", "won't give them back", "nudes").
@@ -13,6 +13,8 @@ Three layers, combined so that recall comes from their union:
    than asking in general. Hypothetical, training and past-case questions stay not urgent,
    unless something in them is happening now: a cue of immediacy always wins, because a
    false alarm costs a banner and a miss can cost a life.
+4. **Learned.** A model fitted on several hundred labelled messages scores the message as a
+   whole (bot/safety/learned_urgency.py); a high score makes it urgent on its own.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from bot.safety.learned_urgency import LearnedUrgency
 from bot.safety.risk_lexicon import RiskLexicon
 
 if TYPE_CHECKING:
@@ -113,7 +116,9 @@ _CLAUSE_BREAK = re.compile(r"[.!?;\n]+|\s[-–—]\s|,\s")
 _MIN_CLAUSE_WORDS = 3
 MAX_CLAUSES = 48  # a 20,000-character message is still assessed, in bounded time
 
-Layer = Literal["words", "meaning", "now", "planned", "present", "situation", "unassessed"]
+Layer = Literal[
+    "words", "meaning", "learned", "now", "planned", "present", "situation", "unassessed"
+]
 
 
 @dataclass(frozen=True)
@@ -165,9 +170,16 @@ UNASSESSED = UrgencyAssessment(
 class UrgencyDetector:
     """Assesses messages against a risk lexicon, with or without the embedding model."""
 
-    def __init__(self, lexicon: RiskLexicon, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: RiskLexicon,
+        embedder: Embedder | None = None,
+        learned: LearnedUrgency | None = None,
+    ) -> None:
+        """`learned` is the fitted model (`LearnedUrgency.load()`); without it, three layers."""
         self.lexicon = lexicon
         self.embedder = embedder
+        self.learned = learned
         self._exemplars: np.ndarray | None = None
         self._owners: list[str] = []
         self._contrast: np.ndarray | None = None
@@ -187,12 +199,12 @@ class UrgencyDetector:
         Never raises for a failure of the model: the words layer then decides alone.
         """
         try:
-            by_meaning = self._by_meaning(message)
+            by_meaning, learned = self._by_model(message)
         except Exception:
             log.exception("urgency by meaning failed; assessing by words only")
-            by_meaning = []
+            by_meaning, learned = [], []
         risks = [*self._by_words(message), *by_meaning]
-        if not risks:
+        if not risks and not learned:
             return UrgencyAssessment(False)
         lexicon = self.lexicon
         now = [Signal("now", m.group(0)) for m in lexicon.immediacy.finditer(message)]
@@ -207,9 +219,11 @@ class UrgencyDetector:
         over = asking and (general or resolved or bool(lexicon.past.search(message)))
         current = bool(now or planned or present or situation or by_meaning or not asking)
         on_calendar = bool(planned) and not (training or resolved)
-        urgent = current and (bool(now) or on_calendar or not (imagined or over))
+        urgent = bool(learned) or (
+            bool(risks) and current and (bool(now) or on_calendar or not (imagined or over))
+        )
         cues = (*now, *planned, *present, *situation)
-        return UrgencyAssessment(urgent, (*risks, *cues) if urgent else ())
+        return UrgencyAssessment(urgent, (*risks, *learned, *cues) if urgent else ())
 
     def _by_words(self, message: str) -> list[Signal]:
         signals = []
@@ -219,29 +233,57 @@ class UrgencyDetector:
                 signals.append(Signal("words", match.group(0), category.name))
         return signals
 
-    def _by_meaning(self, message: str) -> list[Signal]:
+    def _by_model(self, message: str) -> tuple[list[Signal], list[Signal]]:
+        """The meaning layer's signal (clause by clause) and the learned layer's (the whole
+        message), from one call to the model."""
         self.warm_up()
-        if self._exemplars is None or self._contrast is None or not len(self._exemplars):
-            return []
+        exemplars, contrast, whole = self._exemplars, self._contrast, whole_message(message)
+        if exemplars is None or contrast is None or not len(exemplars) or not whole:
+            return [], []
         units = clauses(message)
+        texts = units if units[:1] == [whole] else [whole, *units]
+        vectors = self.embedder.embed(texts)  # type: ignore[union-attr]
+        risk = vectors @ exemplars.T
+        against = (vectors @ contrast.T).max(axis=1) if len(contrast) else np.zeros(len(texts))
+        first_unit = len(texts) - len(units)
+        return (
+            self._by_meaning(units, risk[first_unit:], against[first_unit:]),
+            self._learned(vectors[0], risk[0]),
+        )
+
+    def _by_meaning(self, units: list[str], risk: np.ndarray, against: np.ndarray) -> list[Signal]:
+        """The clause closest to an example of a risk, if close enough and closer to it than
+        to the contrast examples; `risk` and `against` hold each clause's cosines."""
         if not units:
             return []
-        vectors = self.embedder.embed(units)  # type: ignore[union-attr]
-        risk = vectors @ self._exemplars.T
-        contrast = (vectors @ self._contrast.T).max(axis=1) if len(self._contrast) else 0.0
         best = risk.max(axis=1)
-        fires = (best >= MEANING_THRESHOLD) & (best - contrast >= MEANING_MARGIN)
+        fires = (best >= MEANING_THRESHOLD) & (best - against >= MEANING_MARGIN)
         if not fires.any():
             return []
         unit = int(np.argmax(np.where(fires, best, -1.0)))
         owner = self._owners[int(np.argmax(risk[unit]))]
         return [Signal("meaning", units[unit], owner, round(float(best[unit]), 3))]
 
+    def _learned(self, vector: np.ndarray, risk: np.ndarray) -> list[Signal]:
+        """The learned model's alarm, with the kind of risk whose examples are closest."""
+        if self.learned is None:
+            return []
+        probability = self.learned.probability(vector)
+        if probability < self.learned.threshold:
+            return []
+        owner = self._owners[int(np.argmax(risk))]
+        return [Signal("learned", "the message as a whole", owner, round(probability, 3))]
+
+
+def whole_message(message: str) -> str:
+    """The message as the learned layer reads it: whitespace collapsed."""
+    return " ".join(message.split())
+
 
 def clauses(message: str) -> list[str]:
     """The message whole (if short) and its clauses of three words or more, at most MAX_CLAUSES."""
     parts = [" ".join(p.split()) for p in _CLAUSE_BREAK.split(message)]
-    whole = " ".join(message.split())
+    whole = whole_message(message)
     units = [whole] if len(whole.split()) <= 60 else []
     units += [p for p in parts if len(p.split()) >= _MIN_CLAUSE_WORDS]
     return list(dict.fromkeys(units))[:MAX_CLAUSES]

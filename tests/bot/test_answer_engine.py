@@ -137,7 +137,7 @@ def test_why_a_message_was_urgent_is_in_the_json_and_the_audit(
     )
     assert answer.urgent and answer.to_dict()["urgent_signals"]
     assert any(s.startswith("words fgm") for s in answer.urgent_signals)
-    assert any(s.startswith("now") for s in answer.urgent_signals)
+    assert any(s.startswith("planned: next week") for s in answer.urgent_signals)
     (row,) = store.questions()
     stored = json.loads(row["urgent_signals"])
     assert stored == answer.urgent_signals and row["user_id"] == "U123"

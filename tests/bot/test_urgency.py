@@ -9,12 +9,22 @@ import numpy as np
 import pytest
 
 from bot.embedding import Embedder
+from bot.safety.learned_urgency import LearnedUrgency
 from bot.safety.risk_lexicon import LexiconError, load_risk_lexicon
 from bot.safety.urgency import UrgencyDetector, clauses
 
 
 @pytest.fixture(scope="module")
 def detector(embedder: Embedder) -> UrgencyDetector:
+    """The detector as the bot runs it: all four layers, the shipped learned model."""
+    detector = UrgencyDetector(load_risk_lexicon(), embedder, LearnedUrgency.load())
+    detector.warm_up()
+    return detector
+
+
+@pytest.fixture(scope="module")
+def rules(embedder: Embedder) -> UrgencyDetector:
+    """Words, meaning and the cues about time, without the learned layer: how the cues decide."""
     detector = UrgencyDetector(load_risk_lexicon(), embedder)
     detector.warm_up()
     return detector
@@ -119,9 +129,9 @@ def test_no_contrast_example_is_urgent(detector: UrgencyDetector) -> None:
     assert [t for t in detector.lexicon.contrast if detector.assess(t).urgent] == []
 
 
-def test_meaning_catches_a_risk_that_no_pattern_names(detector: UrgencyDetector) -> None:
+def test_meaning_catches_a_risk_that_no_pattern_names(rules: UrgencyDetector) -> None:
     message = "the lad has been told by the older boys to go and sell in another town"
-    assessment = detector.assess(message)
+    assessment = rules.assess(message)
     assert assessment.urgent
     layers = {signal.layer for signal in assessment.signals}
     assert "meaning" in layers and "words" not in layers
@@ -129,41 +139,41 @@ def test_meaning_catches_a_risk_that_no_pattern_names(detector: UrgencyDetector)
     assert meaning.category == "criminal-exploitation" and meaning.score is not None
 
 
-def test_immediacy_outweighs_a_hypothetical(detector: UrgencyDetector) -> None:
-    assert detector.assess("hypothetically, what if the baby isn't breathing right now").urgent
-    assert not detector.assess("hypothetically, what if a baby wasn't breathing?").urgent
+def test_immediacy_outweighs_a_hypothetical(rules: UrgencyDetector) -> None:
+    assert rules.assess("hypothetically, what if the baby isn't breathing right now").urgent
+    assert not rules.assess("hypothetically, what if a baby wasn't breathing?").urgent
 
 
 def test_a_date_is_the_risk_s_unless_it_is_a_session_s_or_the_young_person_is_safe(
-    detector: UrgencyDetector,
+    rules: UrgencyDetector,
 ) -> None:
     """A planned risk is urgent even asked as a question; a date in a training setting is the
     session's, and once the message says the young person is safe it is the next step's."""
-    assert detector.assess(
+    assert rules.assess(
         "a 13 yo told me her mum's partner gets into her bed, contact is tomorrow, what do i do?"
     ).urgent
-    assert not detector.assess(
+    assert not rules.assess(
         "i'm running a role play tomorrow where a 13 yo says her mum's partner gets into her bed"
     ).urgent
-    assert not detector.assess(
+    assert not rules.assess(
         "yp went missing last night, police found her at 3am and she's home safe, when is the"
         " return interview due?"
     ).urgent
-    assert detector.assess(
+    assert rules.assess(
         "she was found safe last week but she's gone off with the same men right now"
     ).urgent
 
 
-def test_chat_questions_and_asides_are_read_as_questions(detector: UrgencyDetector) -> None:
+def test_chat_questions_and_asides_are_read_as_questions(rules: UrgencyDetector) -> None:
     """A question typed after a situation, without a question mark, and "just" as in "just
     wondering", do not make a general question a report of something happening now."""
-    assert not detector.assess(
+    assert not rules.assess(
         "doing the dv module for asye, whats the difference between coercive control and dv"
     ).urgent
-    assert not detector.assess(
+    assert not rules.assess(
         "whats the law on fgm, is it mandatory reporting for us or just teachers"
     ).urgent
-    assert detector.assess("she just told me they are taking her to get cut in the summer").urgent
+    assert rules.assess("she just told me they are taking her to get cut in the summer").urgent
 
 
 def test_the_words_layer_decides_alone_when_the_model_fails(embedder: Embedder) -> None:
@@ -209,3 +219,26 @@ def test_a_broken_local_list_is_one_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(LexiconError, match=r"urgent-risks\.yaml: categories\.bad\.patterns"):
         load_risk_lexicon(tmp_path)
+
+
+def test_the_learned_layer_alarms_on_its_own_and_never_quietens(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    """A message the learned model scores high is urgent though no rule names it; a model that
+    scores nothing high leaves every urgent message urgent."""
+    plain = "the weather in leeds is grey and wet again"
+    (vector,) = embedder.embed([plain])
+    sure_of_it = LearnedUrgency(tuple(float(w) * 40 for w in vector), -20.0, 0.7, {})
+    alarmed = UrgencyDetector(load_risk_lexicon(), embedder, sure_of_it).assess(plain)
+    assert alarmed.urgent and [s.layer for s in alarmed.signals] == ["learned"]
+    assert alarmed.categories  # the kind of risk whose examples are closest, for the audit
+
+    never = LearnedUrgency(tuple(0.0 for _ in vector), 0.0, 1.01, {})
+    detector = UrgencyDetector(load_risk_lexicon(), embedder, never)
+    assert all(detector.assess(message).urgent for message in URGENT)
+
+    sure_of_it.save(tmp_path / "model.json")
+    loaded = LearnedUrgency.load(tmp_path / "model.json")
+    assert loaded is not None and loaded.threshold == 0.7
+    assert loaded.probability(vector) == pytest.approx(sure_of_it.probability(vector))
+    assert LearnedUrgency.load(tmp_path / "none.json") is None

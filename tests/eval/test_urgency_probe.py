@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from bot.embedding import Embedder
+from bot.safety.learned_urgency import LearnedUrgency
 from bot.safety.risk_lexicon import load_risk_lexicon
 from bot.safety.urgency import UrgencyDetector
 from eval.questions import QuestionSetError
+from eval.urgency_fit import fit_learned_urgency, training_messages
 from eval.urgency_probe import PROBES, ProbeMessage, load_probes, measure_urgency
 from tests.support.processes import bcft, env_for
 
@@ -59,19 +61,38 @@ def test_every_problem_in_a_probe_file_is_listed(tmp_path: Path) -> None:
     assert "duplicate id u1" in problems
 
 
-# Each frozen probe: every urgent message caught, and at least this share of the flagged ones
-# urgent (measured on 2026-12-03, README; the goal is 0.9).
-PRECISION_FLOORS = {"development.yaml": 0.83, "development-2.yaml": 0.84}
+# Each frozen probe's floors (recall, precision) with the four layers, measured on 2026-12-03
+# (README; the goals are 1.0 and 0.9). The development probes were read and corrected on; the
+# blind one was not, and misses one urgent message.
+FLOORS = {
+    "development.yaml": (1.0, 0.82),
+    "development-2.yaml": (1.0, 0.82),
+    "blind.yaml": (0.988, 0.73),
+}
 
 
-@pytest.mark.parametrize("name", sorted(PRECISION_FLOORS))
+@pytest.mark.parametrize("name", sorted(FLOORS))
 def test_every_frozen_probe_keeps_its_floors(name: str, embedder: Embedder) -> None:
     messages = load_probes([PROBES / name])
     assert sum(m.urgent for m in messages) >= 80 and sum(not m.urgent for m in messages) >= 80
-    detector = UrgencyDetector(load_risk_lexicon(), embedder)
+    detector = UrgencyDetector(load_risk_lexicon(), embedder, LearnedUrgency.load())
     result = measure_urgency(messages, lambda text: detector.assess(text).urgent)
-    assert [m.id for m in result.missed] == []
-    assert result.precision is not None and result.precision >= PRECISION_FLOORS[name]
+    recall, precision = FLOORS[name]
+    assert result.recall is not None and result.recall >= recall, [m.id for m in result.missed]
+    assert result.precision is not None and result.precision >= precision
+
+
+def test_the_learned_layer_is_fitted_on_labelled_messages_never_a_blind_set(
+    embedder: Embedder,
+) -> None:
+    messages = training_messages()
+    blind = {m.message for m in load_probes([PROBES / "blind.yaml"])}
+    assert len(messages) > 900 and not blind & {text for text, _ in messages}
+    model = fit_learned_urgency(messages[::4], embedder.embed)  # a quarter: quick, still real
+    (urgent, calm) = embedder.embed(
+        ["he has told me he's going to jump off the bridge tonight", "how do i book annual leave?"]
+    )
+    assert model.probability(urgent) > model.threshold > model.probability(calm)
 
 
 def test_the_command_measures_the_real_check(tmp_path: Path) -> None:
