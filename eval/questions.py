@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -16,6 +16,9 @@ KINDS: tuple[Kind, ...] = ("answerable", "out_of_scope", "urgent")
 
 class QuestionSetError(ValueError):
     """A question file is not valid; the message lists every problem found."""
+
+
+Item = TypeVar("Item", bound=BaseModel)
 
 
 class Question(BaseModel):
@@ -54,29 +57,12 @@ class QuestionSet:
 
 def load_questions(paths: Iterable[Path], known_documents: set[str] | None = None) -> QuestionSet:
     """Read and validate question files (or folders of them); raise listing every problem."""
-    files = _yaml_files(paths)
-    problems: list[str] = []
+    files = yaml_files(paths)
+    problems: list[str] = [] if files else ["no question files found"]
     questions: list[Question] = []
     first_seen: dict[str, str] = {}
     for path in files:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            problems.append(f"{path}: cannot read: {' '.join(str(error).split())}")
-            continue
-        items = data.get("questions") if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            problems.append(f"{path}: expected a list of questions (or a 'questions:' list)")
-            continue
-        for position, item in enumerate(items, start=1):
-            where = f"{path}: item {position}"
-            try:
-                question = Question.model_validate(item)
-            except ValidationError as error:
-                for e in error.errors():
-                    field_name = ".".join(str(p) for p in e["loc"]) or "item"
-                    problems.append(f"{where}: {field_name}: {e['msg']}")
-                continue
+        for question in read_items(path, "questions", Question, problems):
             where = f"{path}: {question.id}"
             if question.id in first_seen:
                 problems.append(f"{where}: duplicate id (first in {first_seen[question.id]})")
@@ -92,14 +78,36 @@ def load_questions(paths: Iterable[Path], known_documents: set[str] | None = Non
             if unknown:
                 problems.append(f"{where}: unknown document id(s) {', '.join(unknown)}")
             questions.append(question)
-    if not files:
-        problems.append("no question files found")
     if problems:
         raise QuestionSetError("\n".join(problems))
     return QuestionSet(questions, files)
 
 
-def _yaml_files(paths: Iterable[Path]) -> list[Path]:
+def read_items(path: Path, key: str, model: type[Item], problems: list[str]) -> list[Item]:
+    """The items of one YAML file (a list, or a list under `key:`), each validated as `model`;
+    what is wrong is added to `problems`, one line each, and the rest is kept."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        problems.append(f"{path}: cannot read: {' '.join(str(error).split())}")
+        return []
+    items = data.get(key) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        problems.append(f"{path}: expected a list of {key} (or a '{key}:' list)")
+        return []
+    valid = []
+    for position, item in enumerate(items, start=1):
+        try:
+            valid.append(model.model_validate(item))
+        except ValidationError as error:
+            for e in error.errors():
+                field_name = ".".join(str(p) for p in e["loc"]) or "item"
+                problems.append(f"{path}: item {position}: {field_name}: {e['msg']}")
+    return valid
+
+
+def yaml_files(paths: Iterable[Path]) -> list[Path]:
+    """The files given, and the YAML files in the folders given."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():

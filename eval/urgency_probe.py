@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from eval.questions import QuestionSetError
+from eval.questions import QuestionSetError, read_items, yaml_files
 
 PROBES = Path(__file__).resolve().parent / "urgency"
 
@@ -57,28 +56,9 @@ class ProbeResult:
 
 def load_probes(paths: list[Path]) -> list[ProbeMessage]:
     """The messages of probe files (or folders of them); raise listing every problem."""
-    files = [
-        p for path in paths for p in (sorted(path.glob("*.yaml")) if path.is_dir() else [path])
-    ]
+    files = yaml_files(paths)
     problems: list[str] = [] if files else ["no probe files found"]
-    messages: list[ProbeMessage] = []
-    for path in files:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            problems.append(f"{path}: cannot read: {' '.join(str(error).split())}")
-            continue
-        items = data.get("messages") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            problems.append(f"{path}: expected a 'messages:' list")
-            continue
-        for position, item in enumerate(items, start=1):
-            try:
-                messages.append(ProbeMessage.model_validate(item))
-            except ValidationError as error:
-                for e in error.errors():
-                    where = ".".join(str(p) for p in e["loc"]) or "item"
-                    problems.append(f"{path}: item {position}: {where}: {e['msg']}")
+    messages = [m for path in files for m in read_items(path, "messages", ProbeMessage, problems)]
     seen: set[str] = set()
     for message in messages:
         if message.id in seen:

@@ -51,7 +51,7 @@ def test_every_problem_in_a_probe_file_is_listed(tmp_path: Path) -> None:
         "  - {id: n1, message: 'y', urgent: false, category: fgm, why_not_urgent: bored}\n",
         encoding="utf-8",
     )
-    (tmp_path / "b.yaml").write_text("- just a list\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("other: [1]\n", encoding="utf-8")
     with pytest.raises(QuestionSetError) as raised:
         load_probes([tmp_path])
     problems = str(raised.value).splitlines()
