@@ -16,7 +16,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from bot.documents import Chunk
-from bot.text import STOPWORDS
+from bot.text import STOPWORDS, content_terms
 
 # A term more than this share of the documents mention (the Trust's own name, Ofsted) names what
 # the whole knowledge base is about: its other names would pull a search towards every
@@ -24,6 +24,10 @@ from bot.text import STOPWORDS
 # term in most documents is as uninformative as a stop word.
 WIDESPREAD_SHARE = 0.5
 
+# Words a question uses to ask what a term means, beside the term itself.
+_ASKING_MEANING = frozenset(
+    content_terms("mean means meaning stand stands short define definition acronym abbreviation")
+)
 _ALSO_CALLED = re.compile(r"^\s*Also (?:called|known as):\s*(.+?)\.?\s*$", re.MULTILINE | re.I)
 _DASH = re.compile(r"\s+[—–-]\s+")
 
@@ -73,15 +77,23 @@ class Glossary:
 
     def expand(self, question: str, *, defining: bool = False) -> str:
         """The question followed by the other names of every term it mentions; a widespread
-        term's only when `defining` (the question asks what a term means)."""
+        term's only when `defining` (the question asks what a term means) and the term is what
+        it asks about: "what is BCFT?", not "what's BCFT's practice model?"."""
         extra: list[str] = []
         lowered = question.lower()
-        for entry in self.matches(question):
-            if entry.term in self.widespread and not defining:
+        for entry, pattern in self._patterns:
+            if not pattern.search(question):
+                continue
+            if entry.term in self.widespread and not (defining and _only(pattern, question)):
                 continue
             extra += [name for name in entry.names if name.lower() not in lowered]
         extra = list(dict.fromkeys(extra))
         return f"{question} ({'; '.join(extra)})" if extra else question
+
+
+def _only(pattern: re.Pattern[str], question: str) -> bool:
+    """Is the term `pattern` finds all the question asks about (besides asking its meaning)?"""
+    return not set(content_terms(pattern.sub(" ", question))) - _ASKING_MEANING
 
 
 def widespread_terms(entries: Iterable[GlossaryEntry], documents: Sequence[str]) -> list[str]:

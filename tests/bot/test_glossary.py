@@ -65,4 +65,7 @@ def test_a_term_most_documents_mention_expands_only_when_its_meaning_is_asked() 
     assert glossary.widespread == {"CIC"}  # three of four documents; LADO only one
     assert glossary.expand("how often are CICs visited?") == "how often are CICs visited?"
     assert "Child in Care" in glossary.expand("what does CIC mean?", defining=True)
+    # asking what something of the term's is: the term is not what is being defined
+    whose = "whats a CIC's care plan"
+    assert glossary.expand(whose, defining=True) == whose
     assert "Local Authority Designated Officer" in glossary.expand("who do I tell, the LADO?")
