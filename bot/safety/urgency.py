@@ -8,11 +8,13 @@ Four layers, combined so that recall comes from their union:
    messages of each kind of risk, so a risk described in words no pattern knows is still
    caught; it must be closer to those than to the contrast examples (the same subjects asked
    about in general, in the past or for training).
-3. **Time and situation.** A risk is urgent when it is happening now or planned ("tonight",
-   "next week", "won't let her leave"), or when the message reports a real situation rather
-   than asking in general. Hypothetical, training and past-case questions stay not urgent,
-   unless something in them is happening now: a cue of immediacy always wins, because a
-   false alarm costs a banner and a miss can cost a life.
+3. **Time and situation.** A risk is urgent when it is happening now ("tonight", "won't let
+   her leave"), is on the calendar ("Friday", "flights booked"), or when the message reports
+   a real situation rather than asking in general. Hypothetical, training, past-case and
+   already-safe messages stay not urgent, unless something in them is happening now: a cue
+   of immediacy always wins, because a false alarm costs a banner and a miss can cost a life.
+   A date wins over a general or past question, not over a training setting (the date is the
+   session's) nor a message saying the young person is now safe (it is the next step's).
 4. **Learned.** A model fitted on several hundred labelled messages scores the message as a
    whole (bot/safety/learned_urgency.py); a high score makes it urgent on its own.
 """
@@ -82,9 +84,8 @@ SITUATION = re.compile(
 
 # A question about a subject in general ("what should happen if…", "…the procedure?").
 GENERIC = re.compile(
-    r"^\s*(?:what(?:'s| is| are| does| do| happens| should happen| must| counts)?|whats|wats|how|"
-    r"when|who|"
-    r"which|why|where|is|are|does|do|can|could|should|must|explain|define|describe|"
+    r"^\s*(?:what(?:'s| is| are| does| do| happens| should happen| must| counts)?|whats|wats|"
+    r"how|when|who|which|why|where|is|are|does|do|can|could|should|must|explain|define|describe|"
     r"tell me about|remind me)\b.*"
     r"(?:\bif\b|\bwhen(?:ever)?\b|\bwhere\b|\bmean\b|\bmeaning\b|\bdefin\w*|\bthreshold\b|"
     r"\bprocedure\b|\bpolicy\b|\bguidance\b|\btimescale\w*|\btraining\b|\breview\b|\bprocess\b|"
