@@ -202,12 +202,22 @@ def test_local_additions_extend_the_built_in_list(tmp_path: Path) -> None:
         "    patterns: ['\\bzorbing\\b']\n"
         "  fgm:\n"
         "    label: ignored (the built-in label stays)\n"
-        "    patterns: ['\\bgudniin\\b']\n",
+        "    patterns: ['\\bgudniin\\b']\n"
+        "resolved: ['\\bsafe at the station\\b']\n",
         encoding="utf-8",
     )
     lexicon = load_risk_lexicon(tmp_path)
     detector = UrgencyDetector(lexicon)
     assert detector.assess("the boys are zorbing her tonight").categories == ("local-words",)
+    # a local cue: once she is safe, a date is the next step's
+    safe = "they were zorbing her, she is safe at the station, interview on friday, what now?"
+    assert not detector.assess(safe).urgent
+    assert detector.assess("they are zorbing her on friday, what now?").urgent
+    without_cue = tmp_path / "without"
+    without_cue.mkdir()
+    local = (tmp_path / "urgent-risks.yaml").read_text(encoding="utf-8")
+    (without_cue / "urgent-risks.yaml").write_text(local.split("resolved:")[0], encoding="utf-8")
+    assert UrgencyDetector(load_risk_lexicon(without_cue)).assess(safe).urgent
     fgm = next(c for c in lexicon.categories if c.name == "fgm")
     assert fgm.label.startswith("Female genital") and fgm.pattern.search("gudniin")
     assert len(lexicon.categories) == len(load_risk_lexicon().categories) + 1
