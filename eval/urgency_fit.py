@@ -30,7 +30,7 @@ REGULARISATION = 1.0
 
 def training_messages() -> list[tuple[str, bool]]:
     """(message, urgent) for every labelled message the model may learn from."""
-    probes = [m for path in sorted(PROBES.glob("development*.yaml")) for m in load_probes([path])]
+    probes = load_probes(sorted(PROBES.glob("development*.yaml")))
     questions = [
         q for name in ("shipped", "held-out") for q in load_questions(SETS[name].paths).questions
     ]

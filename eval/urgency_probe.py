@@ -58,12 +58,14 @@ def load_probes(paths: list[Path]) -> list[ProbeMessage]:
     """The messages of probe files (or folders of them); raise listing every problem."""
     files = yaml_files(paths)
     problems: list[str] = [] if files else ["no probe files found"]
-    messages = [m for path in files for m in read_items(path, "messages", ProbeMessage, problems)]
-    seen: set[str] = set()
-    for message in messages:
-        if message.id in seen:
-            problems.append(f"duplicate id {message.id}")
-        seen.add(message.id)
+    messages: list[ProbeMessage] = []
+    for path in files:
+        seen: set[str] = set()  # ids are a file's own: every probe numbers from u001
+        for message in read_items(path, "messages", ProbeMessage, problems):
+            if message.id in seen:
+                problems.append(f"{path}: duplicate id {message.id}")
+            seen.add(message.id)
+            messages.append(message)
     if problems:
         raise QuestionSetError("\n".join(problems))
     return messages

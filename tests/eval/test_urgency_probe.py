@@ -58,16 +58,17 @@ def test_every_problem_in_a_probe_file_is_listed(tmp_path: Path) -> None:
     assert any("b.yaml" in line and "'messages:'" in line for line in problems)
     assert any("item 3: urgent" in line for line in problems)
     assert any("item 4: why_not_urgent" in line for line in problems)
-    assert "duplicate id u1" in problems
+    assert any(line.endswith("a.yaml: duplicate id u1") for line in problems)
 
 
 # Each frozen probe's floors (recall, precision) with the four layers, measured on 2026-12-03
 # (README; the goals are 1.0 and 0.9). The development probes were read and corrected on; the
-# blind one was not, and misses one urgent message.
+# blind ones were not, and miss one and two urgent messages.
 FLOORS = {
     "development.yaml": (1.0, 0.82),
     "development-2.yaml": (1.0, 0.82),
     "blind.yaml": (0.988, 0.73),
+    "blind-2.yaml": (0.976, 0.71),
 }
 
 
@@ -86,7 +87,7 @@ def test_the_learned_layer_is_fitted_on_labelled_messages_never_a_blind_set(
     embedder: Embedder,
 ) -> None:
     messages = training_messages()
-    blind = {m.message for m in load_probes([PROBES / "blind.yaml"])}
+    blind = {m.message for m in load_probes(sorted(PROBES.glob("blind*.yaml")))}
     assert len(messages) > 900 and not blind & {text for text, _ in messages}
     model = fit_learned_urgency(messages[::4], embedder.embed)  # a quarter: quick, still real
     (urgent, calm) = embedder.embed(
