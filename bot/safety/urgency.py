@@ -217,7 +217,7 @@ class UrgencyDetector:
         training = bool(lexicon.training.search(message))
         imagined = training or bool(lexicon.hypothetical.search(message))
         resolved = bool(lexicon.resolved.search(message))
-        over = asking and (general or resolved or bool(lexicon.past.search(message)))
+        over = asking and (general or bool(lexicon.past.search(message)))
         current = bool(now or planned or present or situation or by_meaning or not asking)
         on_calendar = bool(planned) and not (training or resolved)
         urgent = bool(learned) or (

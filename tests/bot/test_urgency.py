@@ -164,6 +164,21 @@ def test_a_date_is_the_risk_s_unless_it_is_a_session_s_or_the_young_person_is_sa
     ).urgent
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "dad says it's all fine but the 3 month old has a bruise on her face, what should i do?",
+        "her stepdad was arrested last week but he's been released and is back living there,"
+        " what do i do?",
+        "she's in a refuge but he has found out where and is outside, what do i do?",
+    ],
+)
+def test_a_word_of_safety_never_quietens_a_report(rules: UrgencyDetector, message: str) -> None:
+    """ "Safe", "arrested", "in a refuge" only stop a date from counting: a risk reported now,
+    asked about with a question, stays urgent without any help from the learned layer."""
+    assert rules.assess(message).urgent
+
+
 def test_chat_questions_and_asides_are_read_as_questions(rules: UrgencyDetector) -> None:
     """A question typed after a situation, without a question mark, and "just" as in "just
     wondering", do not make a general question a report of something happening now."""
@@ -210,7 +225,7 @@ def test_local_additions_extend_the_built_in_list(tmp_path: Path) -> None:
     detector = UrgencyDetector(lexicon)
     assert detector.assess("the boys are zorbing her tonight").categories == ("local-words",)
     # a local cue: once she is safe, a date is the next step's
-    safe = "they were zorbing her, she is safe at the station, interview on friday, what now?"
+    safe = "last year they were zorbing her, she is safe at the station, what happens on friday?"
     assert not detector.assess(safe).urgent
     assert detector.assess("they are zorbing her on friday, what now?").urgent
     without_cue = tmp_path / "without"
