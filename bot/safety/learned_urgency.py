@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,13 @@ class LearnedUrgency:
 
     def probability(self, vector: np.ndarray) -> float:
         """P(urgent) for a message's unit embedding."""
-        z = self.bias + float(np.dot(np.asarray(self.weights, dtype=np.float32), vector))
+        z = self.bias + float(np.dot(self._weights, vector))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    @cached_property
+    def _weights(self) -> np.ndarray:
+        """The weights as an array, made once rather than for every message."""
+        return np.asarray(self.weights, dtype=np.float32)
 
     def save(self, path: Path = MODEL_FILE) -> None:
         data = {
