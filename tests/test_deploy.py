@@ -217,3 +217,24 @@ def test_make_names_the_pythons_to_install_when_none_is_supported(tmp_path: Path
     assert result.returncode != 0
     (line,) = result.stderr.strip().splitlines()
     assert "Python 3.11, 3.12 or 3.13" in line and "-m venv" not in result.stdout
+
+
+def test_every_data_file_the_packages_read_is_installed_with_them() -> None:
+    """A file missing from package-data works from the checkout and vanishes from a wheel."""
+    import tomllib
+    from fnmatch import fnmatch
+
+    package_data = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]
+    for package, patterns in package_data.items():
+        root = PROJECT / package
+        data = [
+            path.relative_to(root).as_posix()
+            for path in root.rglob("*")
+            if path.is_file()
+            and path.suffix in {".json", ".yaml", ".txt", ".html", ".css"}
+            and "__pycache__" not in path.parts
+        ]
+        missing = [name for name in data if not any(fnmatch(name, p) for p in patterns)]
+        assert not missing, f"{package}: add to [tool.setuptools.package-data]: {missing}"
