@@ -18,6 +18,7 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from bot.answering.confidence import Calibrator
+    from bot.answering.scope import ScopeModel
     from bot.index import KnowledgeIndex
     from bot.services import Services
     from bot.settings import Settings
@@ -65,7 +66,10 @@ def index_or_exit(settings: Settings, *, must_exist: bool = True) -> Iterator[Kn
 
 @contextmanager
 def services_or_exit(
-    settings: Settings, question: str | None = None, calibrator: Calibrator | None = None
+    settings: Settings,
+    question: str | None = None,
+    calibrator: Calibrator | None = None,
+    scope: ScopeModel | None = None,
 ) -> Iterator[Services]:
     """Index, engine and store for one command, with the same readable failures.
 
@@ -78,7 +82,7 @@ def services_or_exit(
 
     with (
         _readable_errors(settings, question),
-        open_services(settings, calibrator) as services,
+        open_services(settings, calibrator, scope) as services,
     ):
         if not services.index.count():
             _no_index(services.index.location, settings, question)

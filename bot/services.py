@@ -15,6 +15,7 @@ from typing import Any
 from bot.answering.confidence import Calibrator
 from bot.answering.engine import AnswerEngine
 from bot.answering.llm import create_chat_model
+from bot.answering.scope import ScopeModel
 from bot.answers import Answer
 from bot.documents import IngestReport
 from bot.index import KnowledgeIndex, open_index
@@ -111,10 +112,12 @@ def knowledge_base_status(
 
 
 @contextmanager
-def open_services(settings: Settings, calibrator: Calibrator | None = None) -> Iterator[Services]:
+def open_services(
+    settings: Settings, calibrator: Calibrator | None = None, scope: ScopeModel | None = None
+) -> Iterator[Services]:
     """Open the index (taking the embedded-store lock if embedded) and build the engine.
 
-    `calibrator` replaces the fitted one (fitting a new one starts from a neutral one).
+    `calibrator` and `scope` replace the fitted ones (fitting new ones starts from neutral).
     """
     store = open_store(settings)
     lexicons = load_lexicons_or_built_in(settings.lexicon_path)
@@ -125,6 +128,7 @@ def open_services(settings: Settings, calibrator: Calibrator | None = None) -> I
             urgency=UrgencyDetector(lexicons.risks, index.embedder, LearnedUrgency.load()),
             lexicon=lexicons.terms,
             calibrator=calibrator,
+            scope=scope,
             chat_model=create_chat_model(settings),
             reviews=store.reviews,
         )

@@ -160,22 +160,33 @@ def eval_calibrate(
         float, typer.Option(min=0.001, max=0.5, help="Share of out-of-scope questions answered.")
     ] = ALPHA,
 ) -> None:
-    """Fit the confidence calibrator and refusal threshold on a held-out set (maintainers)."""
+    """Fit the scope model, then the confidence calibrator and refusal threshold on a
+    held-out set (maintainers)."""
     from bot.answering.confidence import CALIBRATION_FILE, Calibrator
+    from bot.answering.scope import SCOPE_FILE, ScopeModel
     from eval.calibrate import fit_calibrator
     from eval.questions import load_questions
-    from eval.runner import run_evaluation
+    from eval.scope_fit import cross_fitted_records
     from eval.sets import SETS
 
-    if set_name not in SETS or set_name == "blind":
+    fitting_sets = ("shipped", "held-out")
+    if set_name not in fitting_sets:
         raise typer.BadParameter(
             "choose shipped or held-out (never the blind set)", param_hint="--set"
         )
     settings = get_settings()
-    with services_or_exit(settings, calibrator=Calibrator.neutral()) as services:
-        questions = load_questions(SETS[set_name].paths).questions
-        with progress_bar(f"Answering {set_name}") as progress:
-            records = run_evaluation(questions, services.engine, progress=progress)["questions"]
+    neutral = {"calibrator": Calibrator.neutral(), "scope": ScopeModel.neutral()}
+    with services_or_exit(settings, **neutral) as services:
+        fitting = load_questions(SETS[set_name].paths).questions
+        others = [
+            q
+            for name in fitting_sets
+            if name != set_name
+            for q in load_questions(SETS[name].paths).questions
+        ]
+        with progress_bar(f"Answering {set_name}, cross-fitted") as progress:
+            records, scope = cross_fitted_records(services.engine, fitting, others, progress)
+    scope.save(SCOPE_FILE)
     fit = fit_calibrator(records, alpha, set_name)
     fit.calibrator.save(CALIBRATION_FILE)
     calibrator = fit.calibrator
@@ -188,7 +199,8 @@ def eval_calibrate(
     console.print(
         f"threshold {fit.calibrator.threshold:.3f} (alpha {alpha}); on {set_name}: "
         f"out of scope answered {fit.oos_answered:.3f}, answerable refused "
-        f"{fit.answerable_refused:.3f}, in-scope AUC {fit.auc:.3f}. Saved {CALIBRATION_FILE}."
+        f"{fit.answerable_refused:.3f}, in-scope AUC {fit.auc:.3f}. "
+        f"Saved {SCOPE_FILE} and {CALIBRATION_FILE}."
     )
 
 

@@ -3,7 +3,8 @@
 Evidence comes from what answering already computed (how close the best passage and sentences
 are in meaning, how strongly keywords matched and whether both searches agree, how much of
 what is specific about the question the answer states, words no document uses, the kind of
-answer asked for, closeness to requests the bot does not handle). Two logistic models, fitted
+answer asked for, closeness to requests the bot does not handle, and what the scope model
+makes of the question's meaning: bot/answering/scope.py). Two logistic models, fitted
 on the held-out question set (`bcft eval calibrate`), read the same evidence:
 
 - **in scope**: the probability that the question is one the knowledge base covers. The bot
@@ -50,6 +51,7 @@ FEATURES = (
     "unknown_words",  # share of the question's concepts no document uses
     "lead_type_missing",  # 1 if a kind of answer is asked for and the first choice has none
     "off_topic",  # closeness to requests the bot does not answer (HR, IT, drafting...)
+    "topic_in_scope",  # the scope model's log-odds that the question is one it answers
 )
 # Evidence that speaks against an answer: its weight must not be positive (and the others'
 # not negative); tests/bot/test_confidence.py checks the fitted models keep to this.
@@ -63,10 +65,13 @@ def gather_evidence(
     wanted: AnswerType | None,
     question: str,
     off_topic: float,
+    topic_in_scope: float,
 ) -> dict[str, float]:
-    """The features of one answer, by name (all 0 when nothing could be chosen)."""
+    """The features of one answer, by name (all 0 when nothing could be chosen, except the
+    two read from the question alone)."""
+    about_question = {"off_topic": off_topic, "topic_in_scope": topic_in_scope}
     if not chosen.sentences:
-        return {name: 0.0 for name in FEATURES} | {"off_topic": off_topic}
+        return {name: 0.0 for name in FEATURES} | about_question
     headed: set[str] = set()
     for sentence in chosen.sentences:
         chunk = sentence.passage.chunk
@@ -82,8 +87,7 @@ def gather_evidence(
         "rarest_covered": float(rarest is None or rarest.covered_by(headed)),
         "unknown_words": sum(c.unknown for c in concepts) / len(concepts) if concepts else 0.0,
         "lead_type_missing": float(wanted is not None and not wanted.fits(lead.text, question)),
-        "off_topic": off_topic,
-    }
+    } | about_question
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from bot.answering.extractive import MAX_SENTENCES, Extract, Sentence, extract
 from bot.answering.knowledge import Knowledge, build_knowledge
 from bot.answering.llm import synthesise
 from bot.answering.question_parts import question_parts
+from bot.answering.scope import ScopeModel
 from bot.answering.signposts import CALL_999
 from bot.answers import Answer, Reason, Source
 from bot.documents import Review
@@ -115,6 +116,7 @@ class AnswerEngine:
         *,
         urgency: UrgencyDetector | None = None,
         calibrator: Calibrator | None = None,
+        scope: ScopeModel | None = None,
         lexicon: QueryLexicon | None = None,
         chat_model: BaseChatModel | None = None,
         reviews: ReviewLookup | None = None,
@@ -126,6 +128,7 @@ class AnswerEngine:
             load_risk_lexicon(settings.lexicon_path), index.embedder, LearnedUrgency.load()
         )
         self.calibrator = calibrator or Calibrator.load()
+        self.scope = scope or ScopeModel.load()
         self.off_topic = OffTopic(index.embedder)
         self.chat_model = chat_model
         self.lexicon = lexicon or load_query_lexicon(settings.lexicon_path)
@@ -258,27 +261,9 @@ class AnswerEngine:
         mode: Mode,
         urgent: bool,
     ) -> Reply:
-        idf = knowledge.snapshot.keyword.idf
-        message = in_knowledge_base_words(question, knowledge)
-        earlier = [in_knowledge_base_words(h, knowledge) for h in history]
-        asked = question_parts(message)
-        if len(asked) == 1:
-            # One question: search with the whole message, whose situation says what it is
-            # about; the question itself says what kind of answer is wanted.
-            searches = [(with_topic(message, earlier, idf), asked[0])]
-        else:
-            searches = []
-            for text in asked:
-                searches.append((with_topic(text, earlier, idf), text))
-                earlier.append(text)
+        searches = plan_searches(question, history, knowledge)
         budget = MAX_SENTENCES if len(searches) == 1 else PART_SENTENCES
-        vectors: Sequence[np.ndarray | None] = [None]
-        if len(searches) > 1:
-            vectors = self.retriever.embed_queries(
-                [search for search, _ in searches],
-                knowledge.glossary,
-                [asks_meaning(answer_type(asks)) for _, asks in searches],
-            )
+        vectors = self._embed(searches, knowledge)
         parts = [
             self.answer_part(
                 search,
@@ -297,6 +282,20 @@ class AnswerEngine:
         if self.chat_model is not None and len(parts) == 1 and reply.reason == "answered":
             reply = self._synthesise(reply, parts[0], citations, keep=before)
         return reply
+
+    def query_vectors(self, question: str, history: Sequence[str] = ()) -> np.ndarray:
+        """The vectors answering searches with for this message, one per question in it."""
+        knowledge = self.knowledge()
+        redacted, _ = redact_personal_data(question)
+        return self._embed(plan_searches(redacted, history, knowledge), knowledge)
+
+    def _embed(self, searches: list[tuple[str, str]], knowledge: Knowledge) -> np.ndarray:
+        """The searches' query vectors, made in one model call."""
+        return self.retriever.embed_queries(
+            [search for search, _ in searches],
+            knowledge.glossary,
+            [asks_meaning(answer_type(asks)) for _, asks in searches],
+        )
 
     def answer_part(
         self,
@@ -333,6 +332,7 @@ class AnswerEngine:
             wanted,
             question,
             self.off_topic.closeness(retrieval.vector),
+            self.scope.log_odds(retrieval.vector),
         )
         in_scope, right = self.calibrator.probabilities(evidence)
         return Part(question, retrieval, chosen, evidence, in_scope, right)
@@ -427,6 +427,28 @@ def who_to_ask(knowledge: Knowledge, citations: Citations, retrieval: RetrievalR
     if ask is None:
         return ASK_MANAGER
     return citations.cite_signpost(ask.text, ask.chunk)
+
+
+def plan_searches(
+    question: str, history: Sequence[str], knowledge: Knowledge
+) -> list[tuple[str, str]]:
+    """(what to search with, the question it answers) for each question of the message.
+
+    One question: search with the whole message, whose situation says what it is about; the
+    question itself says what kind of answer is wanted. Several: each searched on its own,
+    the ones before it counting as the conversation so far.
+    """
+    idf = knowledge.snapshot.keyword.idf
+    message = in_knowledge_base_words(question, knowledge)
+    earlier = [in_knowledge_base_words(h, knowledge) for h in history]
+    asked = question_parts(message)
+    if len(asked) == 1:
+        return [(with_topic(message, earlier, idf), asked[0])]
+    searches = []
+    for text in asked:
+        searches.append((with_topic(text, earlier, idf), text))
+        earlier.append(text)
+    return searches
 
 
 def in_knowledge_base_words(text: str, knowledge: Knowledge) -> str:

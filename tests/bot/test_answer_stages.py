@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.answering.citations import Citations
@@ -121,3 +122,11 @@ def test_the_parts_of_a_message_are_embedded_in_one_model_call(
     assert [len(texts) for texts in calls] == [2]
     cited = {s.doc_id for s in together.sources}
     assert cited == {s.doc_id for answer in one_by_one for s in answer.sources}
+
+
+def test_the_evidence_holds_the_scope_models_reading_of_the_query(engine: AnswerEngine) -> None:
+    part = a_part(engine)
+    expected = engine.scope.log_odds(part.retrieval.vector)
+    assert part.evidence["topic_in_scope"] == pytest.approx(expected)
+    (vector,) = engine.query_vectors(QUESTION)
+    assert np.allclose(vector, part.retrieval.vector, atol=1e-5)

@@ -1,0 +1,108 @@
+"""The scope model: what it reads, that the shipped one tells the Trust's questions from other
+requests, and that the calibrator is fitted on log-odds from models that never saw the
+question (cross-fitting)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answering.engine import AnswerEngine
+from bot.answering.scope import ScopeModel
+from bot.index import open_index
+from bot.settings import Settings
+from eval.questions import Question
+from eval.scope_fit import FOLDS, cross_fitted_records, fit_scope, labelled_vectors
+from ingest.pipeline import run_ingest
+
+KB = Path(__file__).resolve().parents[1] / "support" / "kb"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[AnswerEngine]:
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("data"))
+    with open_index(settings, embedder) as index:
+        assert run_ingest([KB], index).ok
+        yield AnswerEngine(index, settings)
+
+
+def test_the_shipped_model_tells_the_trusts_questions_from_other_requests(embedder) -> None:
+    scope = ScopeModel.load()
+    assert len(scope.weights) == embedder.dimension
+    assert "blind" not in str(scope.fitted["from"])
+    covered, other = embedder.embed(
+        [
+            "how many working days until the initial child protection conference?",
+            "how do i book annual leave and who signs off my overtime claim?",
+        ]
+    )
+    assert scope.log_odds(covered) > 0 > scope.log_odds(other)
+
+
+def test_a_saved_model_reads_back_the_same_and_the_neutral_one_has_no_opinion(
+    tmp_path: Path,
+) -> None:
+    vector = np.full(4, 0.5, dtype=np.float32)
+    model = ScopeModel((0.5, -1.0, 2.0, 0.0), 0.25, {"from": "test"})
+    assert model.log_odds(vector) == pytest.approx(0.25 + 0.5 * (0.5 - 1.0 + 2.0))
+    model.save(tmp_path / "scope.json")
+    assert ScopeModel.load(tmp_path / "scope.json") == model
+    assert ScopeModel.neutral().log_odds(vector) == 0.0
+
+
+def questions(kind: str, texts: list[str]) -> list[Question]:
+    return [Question(id=f"{kind}-{i}", question=t, kind=kind) for i, t in enumerate(texts)]
+
+
+FITTING = questions(
+    "answerable",
+    [
+        "when must the initial child protection conference be held?",
+        "who chairs a child protection conference?",
+        "how often are core group meetings held?",
+        "what is a strategy discussion for?",
+        "how quickly should a section 47 enquiry start?",
+    ],
+) + questions(
+    "out_of_scope",
+    [
+        "how do i claim mileage?",
+        "what is the wifi password in the office?",
+        "can you write my case notes for me?",
+        "how many days of annual leave do i get?",
+        "what's the weather in leeds tomorrow?",
+    ],
+)
+OTHERS = questions("answerable", ["what happens at a review conference?"]) + questions(
+    "out_of_scope", ["who do i ask about my payslip?"]
+)
+
+
+def test_each_question_is_answered_with_a_scope_model_fitted_without_it(
+    engine: AnswerEngine,
+) -> None:
+    before = engine.scope
+    records, final = cross_fitted_records(engine, FITTING, OTHERS)
+    assert engine.scope is before  # the engine's own model is back in place
+    assert sorted(r["id"] for r in records) == sorted(q.id for q in FITTING)
+    by_id = {r["id"]: r for r in records}
+    for start in range(FOLDS):
+        fold = FITTING[start::FOLDS]
+        rest = [q for q in FITTING if q not in fold] + OTHERS
+        unseen = fit_scope(*labelled_vectors(engine, rest))
+        for question in fold:
+            (vector,) = engine.query_vectors(question.question)
+            evidence = by_id[question.id]["response"]["evidence"]
+            assert evidence["topic_in_scope"] == pytest.approx(unseen.log_odds(vector), abs=1e-4)
+    assert final.fitted["questions"] == len(labelled_vectors(engine, FITTING + OTHERS)[1])
+
+
+def test_the_examples_of_requests_not_handled_are_learned_as_out_of_scope(
+    engine: AnswerEngine,
+) -> None:
+    vectors, labels = labelled_vectors(engine, OTHERS)
+    assert len(vectors) == len(labels) > len(OTHERS)  # out_of_scope.yaml's examples joined
+    assert labels[:2].tolist() == [True, False] and not labels[2:].any()
