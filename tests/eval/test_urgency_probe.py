@@ -69,6 +69,7 @@ FLOORS = {
     "development-2.yaml": (1.0, 0.79),
     "blind.yaml": (0.988, 0.72),
     "blind-2.yaml": (0.976, 0.68),
+    "blind-3.yaml": (1.0, 0.70),
 }
 
 
