@@ -137,15 +137,20 @@ def _no_index(
 def _readable_errors(settings: Settings, question: str | None = None) -> Iterator[None]:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.fitted_file import FittedModelError
     from bot.index import IndexMismatchError
     from bot.index_lock import IndexBusyError
 
     try:
         yield
-    except (IndexBusyError, IndexMismatchError, SQLAlchemyError) as error:
+    except (IndexBusyError, IndexMismatchError, SQLAlchemyError, FittedModelError) as error:
         if question is not None and _urgent_by_words(settings, question):
             _print_call_999()
-        what = "the store" if isinstance(error, SQLAlchemyError) else "the index"
+        what = "the index"
+        if isinstance(error, SQLAlchemyError):
+            what = "the store"
+        elif isinstance(error, FittedModelError):
+            what = "a fitted model"
         reason = str(error).strip().splitlines()[0]
         errors.print(f"[red]Cannot use {what}:[/red] {reason}", soft_wrap=True)
         raise typer.Exit(2) from None

@@ -220,6 +220,7 @@ def eval_urgency(
 ) -> None:
     """The urgency check alone on labelled messages: recall and precision by kind of risk."""
     from bot.embedding import Embedder
+    from bot.fitted_file import FittedModelError
     from bot.safety.learned_urgency import LearnedUrgency
     from bot.safety.risk_lexicon import load_risk_lexicon
     from bot.safety.urgency import UrgencyDetector
@@ -233,10 +234,13 @@ def eval_urgency(
         errors.print(f"[red]Invalid probe:[/red]\n{error}")
         raise typer.Exit(2) from None
     settings = get_settings()
+    try:
+        learned = LearnedUrgency.load()
+    except FittedModelError as error:
+        errors.print(f"[red]Cannot use a fitted model:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(2) from None
     detector = UrgencyDetector(
-        load_risk_lexicon(settings.lexicon_path),
-        Embedder.for_settings(settings),
-        LearnedUrgency.load(),
+        load_risk_lexicon(settings.lexicon_path), Embedder.for_settings(settings), learned
     )
     detector.warm_up()  # a model that cannot load fails here, not silently per message
     missed = []

@@ -25,12 +25,13 @@ import math
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
 
 from bot.answering.concepts import AnswerType, Concept, coverage
+from bot.fitted_file import load_fitted
 from bot.retrieval.retriever import RetrievalResult
 from bot.text import content_terms
 
@@ -131,8 +132,11 @@ class Calibrator:
         return cls(FEATURES, zeros, ones, zeros, ones, flat, flat, 0.0, {})
 
     @classmethod
-    def load(cls, path: Path = CALIBRATION_FILE) -> Calibrator:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    def load(cls, path: Path | None = None) -> Calibrator:
+        return load_fitted(path or CALIBRATION_FILE, cls._from_json, "bcft eval calibrate")
+
+    @classmethod
+    def _from_json(cls, data: dict[str, Any]) -> Calibrator:
         calibrator = cls(
             features=tuple(data["features"]),
             lows=tuple(data["lows"]),
@@ -145,10 +149,7 @@ class Calibrator:
             fitted=dict(data["fitted"]),
         )
         if calibrator.features != FEATURES:
-            raise ValueError(
-                f"{path} was fitted on other evidence than the engine gathers; "
-                "run `bcft eval calibrate`"
-            )
+            raise ValueError("it was fitted on other evidence than the engine gathers")
         return calibrator
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:

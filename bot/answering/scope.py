@@ -16,8 +16,11 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from bot.fitted_file import load_fitted
 
 SCOPE_FILE = Path(__file__).with_name("scope_model.json")
 
@@ -51,6 +54,10 @@ class ScopeModel:
         path.write_text(json.dumps(data | {"fitted": self.fitted}, indent=1) + "\n", "utf-8")
 
     @classmethod
-    def load(cls, path: Path = SCOPE_FILE) -> ScopeModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(tuple(data["weights"]), float(data["bias"]), dict(data["fitted"]))
+    def load(cls, path: Path | None = None) -> ScopeModel:
+        return load_fitted(path or SCOPE_FILE, cls._from_json, "bcft eval calibrate")
+
+    @classmethod
+    def _from_json(cls, data: dict[str, Any]) -> ScopeModel:
+        weights = tuple(float(w) for w in data["weights"])
+        return cls(weights, float(data["bias"]), dict(data["fitted"]))

@@ -16,8 +16,11 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from bot.fitted_file import load_fitted
 
 MODEL_FILE = Path(__file__).with_name("urgency_model.json")
 
@@ -51,11 +54,14 @@ class LearnedUrgency:
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> LearnedUrgency | None:
+    def load(cls, path: Path | None = None) -> LearnedUrgency | None:
         """The fitted model, or None when there is none (the other layers then decide)."""
+        path = path or MODEL_FILE
         if not path.is_file():
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), data["fitted"]
-        )
+        return load_fitted(path, cls._from_json, "bcft eval fit-urgency")
+
+    @classmethod
+    def _from_json(cls, data: dict[str, Any]) -> LearnedUrgency:
+        weights = tuple(float(w) for w in data["weights"])
+        return cls(weights, float(data["bias"]), float(data["threshold"]), dict(data["fitted"]))
