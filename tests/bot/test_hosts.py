@@ -126,15 +126,20 @@ def test_a_reindex_on_one_host_is_used_by_the_other_without_a_restart(
     (env_a, a), (_, b) = hosts
     write_markdown(
         Path(env_a["KNOWLEDGE_BASE_DIR"]),
-        "parking-permits",
-        {"Parking": "Staff visiting families in the city centre use the blue parking permit."},
+        "family-time-venues",
+        {
+            "City centre": "Supervised family time in the city centre takes place in the blue "
+            "room at the family centre."
+        },
     )
     a.command("/kb", "reindex", ADMIN, fake_slack.response_url("hosts-reindex"))
     summary = fake_slack.wait_for("response.hosts-reindex", count=2, timeout=120)[-1]
     assert "1 added" in summary.params["text"]
 
-    event = mention(b, "C0REINDEXED", "which parking permit do staff use in the city centre?")
+    event = mention(
+        b, "C0REINDEXED", "where does supervised family time happen in the city centre?"
+    )
     b.event(event)
     reply = first_reply(fake_slack, "C0REINDEXED")
     assert reply["thread_ts"] == event["ts"]
-    assert "blue parking permit" in str(reply["blocks"])
+    assert "blue room" in str(reply["blocks"])
