@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.engine import AnswerEngine
 from bot.embedding import Embedder
 from bot.index import KnowledgeIndex, open_index
 from bot.settings import Settings
 from eval.local_servers import LocalPostgres, PostgresUnavailable, start_postgres
+from ingest.pipeline import run_ingest
+
+SUPPORT_KB = Path(__file__).resolve().parent / "support" / "kb"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,6 +50,17 @@ def settings(tmp_path: Path) -> Settings:
 def index(settings: Settings, embedder: Embedder) -> Iterator[KnowledgeIndex]:
     with open_index(settings, embedder) as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+def support_engine(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[AnswerEngine]:
+    """An engine over the small test knowledge base (tests/support/kb), one per test module."""
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("data"))
+    with open_index(settings, embedder) as index:
+        assert run_ingest([SUPPORT_KB], index).ok
+        yield AnswerEngine(index, settings)
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,9 @@
-"""The answer engine's stages as functions: guards, citations, compose, signposts."""
+"""The answer support_engine's stages as functions: guards, citations, compose, signposts."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,27 +20,15 @@ from bot.answering.engine import (
     guard_message,
 )
 from bot.answering.signposts import CALL_999
-from bot.index import open_index
 from bot.safety.urgency import UrgencyAssessment
-from bot.settings import Settings
-from ingest.pipeline import run_ingest
 
-KB = Path(__file__).resolve().parents[1] / "support" / "kb"
 TODAY = date(2026, 11, 23)
 QUESTION = "When must the initial child protection conference be held?"
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[AnswerEngine]:
-    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("data"))
-    with open_index(settings, embedder) as index:
-        assert run_ingest([KB], index).ok
-        yield AnswerEngine(index, settings)
-
-
-def a_part(engine: AnswerEngine, question: str = QUESTION) -> Part:
-    knowledge = engine.knowledge()
-    return engine.answer_part(question, question, 3, 6, None, "hybrid", knowledge)
+def a_part(support_engine: AnswerEngine, question: str = QUESTION) -> Part:
+    knowledge = support_engine.knowledge()
+    return support_engine.answer_part(question, question, 3, 6, None, "hybrid", knowledge)
 
 
 def test_the_guards_answer_empty_and_over_long_messages_and_let_the_rest_through() -> None:
@@ -55,9 +41,9 @@ def test_the_guards_answer_empty_and_over_long_messages_and_let_the_rest_through
 
 
 def test_citations_number_each_document_section_once_in_the_order_cited(
-    engine: AnswerEngine,
+    support_engine: AnswerEngine,
 ) -> None:
-    chunks = list(engine.knowledge().snapshot.chunks.published("procedure"))[:2]
+    chunks = list(support_engine.knowledge().snapshot.chunks.published("procedure"))[:2]
     citations = Citations(TODAY)
     text = citations.cite([("First fact.", chunks[0]), ("Second fact", chunks[1])])
     assert text == "First fact [1]. Second fact [2]."
@@ -71,9 +57,9 @@ def test_citations_number_each_document_section_once_in_the_order_cited(
 
 
 def test_compose_answers_refuses_or_puts_the_route_first_by_the_threshold(
-    engine: AnswerEngine,
+    support_engine: AnswerEngine,
 ) -> None:
-    part, knowledge = a_part(engine), engine.knowledge()
+    part, knowledge = a_part(support_engine), support_engine.knowledge()
 
     answered = compose_reply([part], knowledge, Citations(TODAY), threshold=0.0, urgent=False)
     assert answered.reason == "answered" and not answered.refused
@@ -90,43 +76,47 @@ def test_compose_answers_refuses_or_puts_the_route_first_by_the_threshold(
 
 
 def test_the_emergency_lines_start_with_999_and_cite_the_published_route(
-    engine: AnswerEngine,
+    support_engine: AnswerEngine,
 ) -> None:
     citations = Citations(TODAY)
-    lines = emergency_lines(engine.knowledge(), citations)
+    lines = emergency_lines(support_engine.knowledge(), citations)
     assert lines[0] == CALL_999
     assert len(lines) > 1 and all("[" in line for line in lines[1:])
     assert citations.sources[0].doc_id == citations.retrieved[0].doc_id
 
 
-def test_an_answer_cannot_be_changed_once_made(engine: AnswerEngine) -> None:
-    answer = engine.ask(QUESTION, today=TODAY)
+def test_an_answer_cannot_be_changed_once_made(support_engine: AnswerEngine) -> None:
+    answer = support_engine.ask(QUESTION, today=TODAY)
     with pytest.raises(dataclasses.FrozenInstanceError):
         answer.answer = "something else"  # type: ignore[misc]
 
 
 def test_the_parts_of_a_message_are_embedded_in_one_model_call(
-    engine: AnswerEngine, monkeypatch: pytest.MonkeyPatch
+    support_engine: AnswerEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine.knowledge()  # built before counting
-    embedder = engine.index.embedder
+    support_engine.knowledge()  # built before counting
+    embedder = support_engine.index.embedder
     calls: list[list[str]] = []
     embed = embedder.embed
     monkeypatch.setattr(embedder, "embed", lambda texts: calls.append(texts) or embed(texts))
     second = "Who chairs a looked-after review?"
-    one_by_one = [engine.ask(q, urgency=UrgencyAssessment(False)) for q in (QUESTION, second)]
+    one_by_one = [
+        support_engine.ask(q, urgency=UrgencyAssessment(False)) for q in (QUESTION, second)
+    ]
     calls.clear()
 
-    together = engine.ask(f"{QUESTION} {second}", urgency=UrgencyAssessment(False))
+    together = support_engine.ask(f"{QUESTION} {second}", urgency=UrgencyAssessment(False))
 
     assert [len(texts) for texts in calls] == [2]
     cited = {s.doc_id for s in together.sources}
     assert cited == {s.doc_id for answer in one_by_one for s in answer.sources}
 
 
-def test_the_evidence_holds_the_scope_models_reading_of_the_query(engine: AnswerEngine) -> None:
-    part = a_part(engine)
-    expected = engine.scope.log_odds(part.retrieval.vector)
+def test_the_evidence_holds_the_scope_models_reading_of_the_query(
+    support_engine: AnswerEngine,
+) -> None:
+    part = a_part(support_engine)
+    expected = support_engine.scope.log_odds(part.retrieval.vector)
     assert part.evidence["topic_in_scope"] == pytest.approx(expected)
-    (vector,) = engine.query_vectors(QUESTION)
+    (vector,) = support_engine.query_vectors(QUESTION)
     assert np.allclose(vector, part.retrieval.vector, atol=1e-5)

@@ -4,7 +4,6 @@ question (cross-fitting)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,21 +11,8 @@ import pytest
 
 from bot.answering.engine import AnswerEngine
 from bot.answering.scope import ScopeModel
-from bot.index import open_index
-from bot.settings import Settings
 from eval.questions import Question
 from eval.scope_fit import FOLDS, cross_fitted_records, fit_scope, labelled_vectors
-from ingest.pipeline import run_ingest
-
-KB = Path(__file__).resolve().parents[1] / "support" / "kb"
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[AnswerEngine]:
-    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("data"))
-    with open_index(settings, embedder) as index:
-        assert run_ingest([KB], index).ok
-        yield AnswerEngine(index, settings)
 
 
 def test_the_shipped_model_tells_the_trusts_questions_from_other_requests(embedder) -> None:
@@ -82,27 +68,27 @@ OTHERS = questions("answerable", ["what happens at a review conference?"]) + que
 
 
 def test_each_question_is_answered_with_a_scope_model_fitted_without_it(
-    engine: AnswerEngine,
+    support_engine: AnswerEngine,
 ) -> None:
-    before = engine.scope
-    records, final = cross_fitted_records(engine, FITTING, OTHERS)
-    assert engine.scope is before  # the engine's own model is back in place
+    before = support_engine.scope
+    records, final = cross_fitted_records(support_engine, FITTING, OTHERS)
+    assert support_engine.scope is before  # the support_engine's own model is back in place
     assert sorted(r["id"] for r in records) == sorted(q.id for q in FITTING)
     by_id = {r["id"]: r for r in records}
     for start in range(FOLDS):
         fold = FITTING[start::FOLDS]
         rest = [q for q in FITTING if q not in fold] + OTHERS
-        unseen = fit_scope(*labelled_vectors(engine, rest))
+        unseen = fit_scope(*labelled_vectors(support_engine, rest))
         for question in fold:
-            (vector,) = engine.query_vectors(question.question)
+            (vector,) = support_engine.query_vectors(question.question)
             evidence = by_id[question.id]["response"]["evidence"]
             assert evidence["topic_in_scope"] == pytest.approx(unseen.log_odds(vector), abs=1e-4)
-    assert final.fitted["questions"] == len(labelled_vectors(engine, FITTING + OTHERS)[1])
+    assert final.fitted["questions"] == len(labelled_vectors(support_engine, FITTING + OTHERS)[1])
 
 
 def test_the_examples_of_requests_not_handled_are_learned_as_out_of_scope(
-    engine: AnswerEngine,
+    support_engine: AnswerEngine,
 ) -> None:
-    vectors, labels = labelled_vectors(engine, OTHERS)
+    vectors, labels = labelled_vectors(support_engine, OTHERS)
     assert len(vectors) == len(labels) > len(OTHERS)  # out_of_scope.yaml's examples joined
     assert labels[:2].tolist() == [True, False] and not labels[2:].any()
