@@ -36,7 +36,7 @@ SHIPPED_QUESTIONS = Path(__file__).resolve().parent / "questions"
 def eval_run(
     sets: Annotated[
         list[str] | None,
-        typer.Option("--set", help="shipped, held-out or blind (default: all three)."),
+        typer.Option("--set", help="shipped, held-out, blind or blind-2 (default: all four)."),
     ] = None,
     questions: Annotated[
         list[Path] | None,
@@ -172,7 +172,7 @@ def eval_calibrate(
     fitting_sets = ("shipped", "held-out")
     if set_name not in fitting_sets:
         raise typer.BadParameter(
-            "choose shipped or held-out (never the blind set)", param_hint="--set"
+            "choose shipped or held-out (never a blind set)", param_hint="--set"
         )
     settings = get_settings()
     neutral = {"calibrator": Calibrator.neutral(), "scope": ScopeModel.neutral()}

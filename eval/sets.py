@@ -1,10 +1,12 @@
-"""The three question sets the bot is measured on, and the goals each must meet.
+"""The four question sets the bot is measured on, and the goals each must meet.
 
 - shipped: written with the knowledge base; the set changes are tried against (dev).
 - held-out: written separately from the knowledge base without sight of the code; used to
   fit the confidence calibrator and the refusal threshold, never read while changing code.
 - blind: written from the public fact pack only, by someone who saw neither the code nor the
   knowledge base; measured, never tuned on (see eval/blind/README.md).
+- blind-2: written the same way at the start of stop 19, after the first blind set had been
+  measured on for many changes; measured, never tuned on (see eval/blind-2/README.md).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ SETS = {
         NamedSet("held-out", (EVAL / "holdout",)),
         # The blind set's questions are messier (written without the knowledge base's words).
         NamedSet("blind", (EVAL / "blind",), _with(GOALS, "exact_pass", 0.80)),
+        NamedSet("blind-2", (EVAL / "blind-2",), _with(GOALS, "exact_pass", 0.80)),
     )
 }
 

@@ -46,6 +46,16 @@ FLOORS = {
         "citation_validity": (1.0, False),
         "ece": (0.1, True),
     },
+    "blind-2": {
+        "urgent_recall": (0.96, False),
+        "urgent_precision": (0.8, False),
+        "oos_refusal": (0.88, False),
+        "false_refusal": (0.37, True),
+        "exact_pass": (0.43, False),
+        "answer_in_top_5": (0.9, False),
+        "citation_validity": (1.0, False),
+        "ece": (0.1, True),
+    },
 }
 
 
