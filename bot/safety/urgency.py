@@ -14,7 +14,9 @@ Four layers, combined so that recall comes from their union:
    already-safe messages stay not urgent, unless something in them is happening now: a cue
    of immediacy always wins, because a false alarm costs a banner and a miss can cost a life.
    A date wins over a general or past question, not over a training setting (the date is the
-   session's) nor a message saying the young person is now safe (it is the next step's).
+   session's) nor a message saying the young person is now safe (it is the next step's). A
+   training or hypothetical setting counts only where a framing is written: the first
+   sentence, or a sentence where a risk was seen.
 4. **Learned.** A model fitted on several hundred labelled messages scores the message as a
    whole (bot/safety/learned_urgency.py); a high score makes it urgent on its own.
 """
@@ -116,6 +118,7 @@ _FIRST_PERSON_NOW = re.compile(
 _CLAUSE_BREAK = re.compile(r"[.!?;\n]+|\s[-–—]\s|,\s")
 _MIN_CLAUSE_WORDS = 3
 MAX_CLAUSES = 48  # a 20,000-character message is still assessed, in bounded time
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 Layer = Literal[
     "words", "meaning", "learned", "now", "planned", "present", "situation", "unassessed"
@@ -214,8 +217,8 @@ class UrgencyDetector:
         situation = [Signal("situation", m.group(0)) for m in SITUATION.finditer(message)]
         asking = bool(QUESTION.search(message))
         general = bool(GENERIC.search(message)) and not _FIRST_PERSON_NOW.search(message)
-        training = bool(lexicon.training.search(message))
-        imagined = training or bool(lexicon.hypothetical.search(message))
+        training = frames(lexicon.training, message, risks)
+        imagined = training or frames(lexicon.hypothetical, message, risks)
         resolved = bool(lexicon.resolved.search(message))
         over = asking and (general or bool(lexicon.past.search(message)))
         current = bool(now or planned or present or situation or by_meaning or not asking)
@@ -274,6 +277,21 @@ class UrgencyDetector:
             return []
         owner = self._owners[int(np.argmax(risk))]
         return [Signal("learned", "the message as a whole", owner, round(probability, 3))]
+
+
+def frames(cue: re.Pattern[str], message: str, risks: list[Signal]) -> bool:
+    """Does a training or hypothetical cue frame the risks? Only where a framing is written:
+    the first or last sentence, or a sentence where a risk was seen. A course mentioned in
+    passing after an account of a visit ("can i swap my duty day, i've got a course on
+    wednesday") frames nothing."""
+    sentences = [s for s in _SENTENCE_BREAK.split(message) if s.strip()]
+    if len(sentences) <= 1:
+        return bool(cue.search(message))
+    seen = [whole_message(signal.evidence).lower() for signal in risks]
+    framing = [sentences[0]] + [
+        s for s in sentences[1:] if any(e and e in whole_message(s).lower() for e in seen)
+    ]
+    return any(cue.search(sentence) for sentence in framing)
 
 
 def whole_message(message: str) -> str:

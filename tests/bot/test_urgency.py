@@ -71,6 +71,10 @@ URGENT = [
     "the 16 year old says she's going to swallow everything in the medicine cabinet tonight",
     # abduction, not returned
     "Dad has taken the kids and won't give them back",
+    # ways of writing a risk that probes written blind found missing
+    "neighbour says an older lady has flown in to do the girls at no 12, both off school",
+    "he ran from the unit yesterday, says a man wants him to work it off, nobody has heard"
+    " from him since",
 ]
 
 NOT_URGENT = [
@@ -177,6 +181,23 @@ def test_a_word_of_safety_never_quietens_a_report(rules: UrgencyDetector, messag
     """ "Safe", "arrested", "in a refuge" only stop a date from counting: a risk reported now,
     asked about with a question, stays urgent without any help from the learned layer."""
     assert rules.assess(message).urgent
+
+
+def test_a_setting_frames_a_risk_only_where_it_is_written(rules: UrgencyDetector) -> None:
+    """A training or hypothetical setting counts in the first sentence or beside the risk; a
+    course mentioned in passing later, or "sorry for the essay", frames nothing."""
+    report = (
+        "Visit today: no food in the flat, the toddler's nappy looks days old and mum is in bed"
+        " and won't get up. I left them there."
+    )
+    assert rules.assess(
+        f"{report} Can I swap my duty day? I'm on a training course Wednesday."
+    ).urgent
+    assert rules.assess(f"{report} Sorry for the essay, still new here.").urgent
+    assert not rules.assess(
+        "Scenario for the training session. A toddler is alone in the flat with no food and mum"
+        " won't get out of bed. What would you do?"
+    ).urgent
 
 
 def test_chat_questions_and_asides_are_read_as_questions(rules: UrgencyDetector) -> None:
