@@ -196,6 +196,12 @@ class UrgencyDetector:
             self._owners = [c.name for c in categories for _ in c.exemplars]
             vectors = self.embedder.embed_fixed([*texts, *self.lexicon.contrast])
             self._exemplars, self._contrast = vectors[: len(texts)], vectors[len(texts) :]
+            if self.learned is not None and len(self.learned.weights) != vectors.shape[1]:
+                log.warning(
+                    "the learned urgency layer was fitted on another embedding model's vectors;"
+                    " it is off until `bcft eval fit-urgency` refits it (the other layers work)"
+                )
+                self.learned = None
 
     def assess(self, message: str) -> UrgencyAssessment:
         """Urgent = a kind of risk (words or meaning) + now or a real situation, not general.

@@ -183,6 +183,17 @@ def test_a_word_of_safety_never_quietens_a_report(rules: UrgencyDetector, messag
     assert rules.assess(message).urgent
 
 
+def test_a_learned_layer_for_another_embedding_model_is_dropped_not_the_meaning_layer(
+    embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    other_model = LearnedUrgency(tuple(1.0 for _ in range(768)), 0.0, 0.7, {})
+    detector = UrgencyDetector(load_risk_lexicon(), embedder, other_model)
+    detector.warm_up()
+    assert detector.learned is None and "bcft eval fit-urgency" in caplog.text
+    told = detector.assess("the lad has been told by the older boys to go and sell in another town")
+    assert told.urgent and "meaning" in {signal.layer for signal in told.signals}
+
+
 def test_a_setting_frames_a_risk_only_where_it_is_written(rules: UrgencyDetector) -> None:
     """A training or hypothetical setting counts in the first sentence or beside the risk; a
     course mentioned in passing later, or "sorry for the essay", frames nothing."""

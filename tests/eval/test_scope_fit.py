@@ -39,6 +39,15 @@ def test_a_saved_model_reads_back_the_same_and_the_neutral_one_has_no_opinion(
     assert ScopeModel.neutral().log_odds(vector) == 0.0
 
 
+def test_a_model_fitted_on_another_embedding_model_gives_no_opinion(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """EMBEDDING_MODEL changed and not yet refitted: no opinion, and the log says so."""
+    model = ScopeModel((0.5, -1.0, 2.0, 0.0), 0.25, {})
+    assert model.log_odds(np.ones(8, dtype=np.float32)) == 0.0
+    assert "bcft eval calibrate" in caplog.text
+
+
 def questions(kind: str, texts: list[str]) -> list[Question]:
     return [Question(id=f"{kind}-{i}", question=t, kind=kind) for i, t in enumerate(texts)]
 
