@@ -2,7 +2,7 @@
 
 The scope model learns from the shipped and held-out question sets (each part of an answerable
 question against each part of an out-of-scope one) and the example requests of
-bot/answering/out_of_scope.yaml, never from the blind set.
+bot/answering/out_of_scope.yaml, never from a blind set.
 
 The calibrator weighs the scope model's log-odds, so on the questions the calibrator is fitted
 on, that log-odds must come from a scope model that has not learned them; otherwise it would
@@ -41,7 +41,11 @@ def labelled_vectors(
     each is answerable; the example requests of out_of_scope.yaml count as out of scope."""
     kinds = yaml.safe_load(OUT_OF_SCOPE_FILE.read_text(encoding="utf-8"))["kinds"]
     examples = [(text, False) for texts in kinds.values() for text in texts]
-    asked = [(q.question, q.history, q.kind == "answerable") for q in questions]
+    asked = [
+        (q.question, q.history, q.kind == "answerable")
+        for q in questions
+        if q.kind in ("answerable", "out_of_scope")  # an urgent message is neither
+    ]
     rows = asked + [(text, [], answerable) for text, answerable in examples]
     vectors, labels = [], []
     for question, history, answerable in rows:
