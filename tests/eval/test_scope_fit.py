@@ -25,7 +25,8 @@ def test_the_shipped_model_tells_the_trusts_questions_from_other_requests(embedd
             "how do i book annual leave and who signs off my overtime claim?",
         ]
     )
-    assert scope.log_odds(covered) > 0 > scope.log_odds(other)
+    # Log-odds are evidence the calibrator weighs, so what matters is the order, clearly.
+    assert scope.log_odds(covered) > scope.log_odds(other) + 1.0
 
 
 def test_a_saved_model_reads_back_the_same_and_the_neutral_one_has_no_opinion(
