@@ -287,9 +287,9 @@ class UrgencyDetector:
 
 def frames(cue: re.Pattern[str], message: str, risks: list[Signal]) -> bool:
     """Does a training or hypothetical cue frame the risks? Only where a framing is written:
-    the first or last sentence, or a sentence where a risk was seen. A course mentioned in
-    passing after an account of a visit ("can i swap my duty day, i've got a course on
-    wednesday") frames nothing."""
+    the first sentence, or a sentence where a risk was seen. A course mentioned in passing
+    after an account of a visit ("can i swap my duty day, i've got a course on wednesday")
+    frames nothing."""
     sentences = [s for s in _SENTENCE_BREAK.split(message) if s.strip()]
     if len(sentences) <= 1:
         return bool(cue.search(message))
