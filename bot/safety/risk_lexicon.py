@@ -18,7 +18,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 BUILT_IN = Path(__file__).with_name("urgent_risks.yaml")
 LOCAL_FILE = "urgent-risks.yaml"
 # The cues about time and setting, each a list of patterns (see urgent_risks.yaml).
-CUES = ("immediacy", "planned", "present", "hypothetical", "training", "past", "resolved")
+CUES = (
+    "immediacy",
+    "planned",
+    "appointments",
+    "present",
+    "hypothetical",
+    "training",
+    "past",
+    "resolved",
+)
 
 
 class LexiconError(ValueError):
@@ -50,6 +59,7 @@ class _File(BaseModel):
     contrast: list[str] = []
     immediacy: list[str] = []
     planned: list[str] = []
+    appointments: list[str] = []
     present: list[str] = []
     hypothetical: list[str] = []
     training: list[str] = []
@@ -80,6 +90,7 @@ class RiskLexicon:
     contrast: tuple[str, ...]
     immediacy: re.Pattern[str]
     planned: re.Pattern[str]
+    appointments: re.Pattern[str]
     present: re.Pattern[str]
     hypothetical: re.Pattern[str]
     training: re.Pattern[str]

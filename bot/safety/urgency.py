@@ -13,10 +13,12 @@ Four layers, combined so that recall comes from their union:
    a real situation rather than asking in general. Hypothetical, training, past-case and
    already-safe messages stay not urgent, unless something in them is happening now: a cue
    of immediacy always wins, because a false alarm costs a banner and a miss can cost a life.
-   A date wins over a general or past question, not over a training setting (the date is the
-   session's) nor a message saying the young person is now safe (it is the next step's). A
-   training or hypothetical setting counts only where a framing is written: the first
-   sentence, or a sentence where a risk was seen.
+   A message that ends with the young person safe (found, placed, the adult arrested), with
+   nothing after that reopening the risk, is not urgent either. A date wins over a general or
+   past question, not over a training setting (the date is the session's) nor a message
+   saying the young person is now safe (it is the next step's); a date beside a meeting
+   ("review next week") is the meeting's. A training or hypothetical setting counts only where
+   a framing is written: the first sentence, or a sentence where a risk was seen.
 4. **Learned.** A model fitted on several hundred labelled messages scores the message as a
    whole (bot/safety/learned_urgency.py); a high score makes it urgent on its own.
 """
@@ -218,19 +220,25 @@ class UrgencyDetector:
             return UrgencyAssessment(False)
         lexicon = self.lexicon
         now = [Signal("now", m.group(0)) for m in lexicon.immediacy.finditer(message)]
-        planned = [Signal("planned", m.group(0)) for m in lexicon.planned.finditer(message)]
+        planned = [
+            Signal("planned", m.group(0))
+            for m in lexicon.planned.finditer(message)
+            if not booked(lexicon.appointments, message, m)
+        ]
         present = [Signal("present", m.group(0)) for m in lexicon.present.finditer(message)]
         situation = [Signal("situation", m.group(0)) for m in SITUATION.finditer(message)]
         asking = bool(QUESTION.search(message))
         general = bool(GENERIC.search(message)) and not _FIRST_PERSON_NOW.search(message)
         training = frames(lexicon.training, message, risks)
         imagined = training or frames(lexicon.hypothetical, message, risks)
-        resolved = bool(lexicon.resolved.search(message))
+        resolved = settled(lexicon.resolved, message)
         over = asking and (general or bool(lexicon.past.search(message)))
         current = bool(now or planned or present or situation or by_meaning or not asking)
         on_calendar = bool(planned) and not (training or resolved)
         urgent = bool(learned) or (
-            bool(risks) and current and (bool(now) or on_calendar or not (imagined or over))
+            bool(risks)
+            and current
+            and (bool(now) or on_calendar or not (imagined or over or resolved))
         )
         cues = (*now, *planned, *present, *situation)
         return UrgencyAssessment(urgent, (*risks, *learned, *cues) if urgent else ())
@@ -298,6 +306,35 @@ def frames(cue: re.Pattern[str], message: str, risks: list[Signal]) -> bool:
         s for s in sentences[1:] if any(e and e in whole_message(s).lower() for e in seen)
     ]
     return any(cue.search(sentence) for sentence in framing)
+
+
+# How near a meeting word must be to a date to make it the meeting's, in words either side.
+_BOOKED_WORDS = 3
+
+
+def booked(appointments: re.Pattern[str], message: str, date: re.Match[str]) -> bool:
+    """Is this date a meeting's ("review next week", "supervision tomorrow")? Only when a
+    meeting word is within _BOOKED_WORDS words of it, in the same clause."""
+    before = _CLAUSE_BREAK.split(message[: date.start()])[-1].split()[-_BOOKED_WORDS:]
+    after = _CLAUSE_BREAK.split(message[date.end() :])[0].split()[:_BOOKED_WORDS]
+    return bool(appointments.search(" ".join([*before, "|", *after])))
+
+
+# After a word of safety, these say the risk is back or still going: "he was arrested but has
+# been released", "she's in a refuge but he has found out where".
+REOPENED = re.compile(
+    r"\b(?:but|however|though|although|yet|except|again|released|escaped|found out|"
+    r"turned up|broke in|came back|come back|back living|back there|back at the)\b",
+    re.IGNORECASE,
+)
+
+
+def settled(cue: re.Pattern[str], message: str) -> bool:
+    """Does the message say the young person is safe now, with nothing after that word of
+    safety reopening the risk? ("found safe last night" settles it; "was arrested but has
+    been released" does not.)"""
+    said = cue.search(message)
+    return said is not None and not REOPENED.search(message, said.end())
 
 
 def whole_message(message: str) -> str:

@@ -183,6 +183,45 @@ def test_a_word_of_safety_never_quietens_a_report(rules: UrgencyDetector, messag
     assert rules.assess(message).urgent
 
 
+def test_a_report_that_ends_with_the_young_person_safe_is_not_urgent(
+    rules: UrgencyDetector,
+) -> None:
+    """A word of safety quietens a report when nothing after it reopens the risk; a cue of
+    immediacy still wins."""
+    handled = (
+        "the 10 yo who came into school with a split lip says mum's partner did it, he's been"
+        " arrested and she's placed with her gran under s20"
+    )
+    assert not rules.assess(f"{handled}. what paperwork do i do first?").urgent
+    assert rules.assess(f"{handled} but he's been released and is outside the house").urgent
+    assert rules.assess(f"{handled}, gran says he is outside right now").urgent
+
+
+def test_a_date_a_word_from_a_meeting_is_the_meeting_s(rules: UrgencyDetector) -> None:
+    """ "Review next week" dates the review, not the risk; a date on its own still counts."""
+    past = "yp took an overdose over the summer and has been doing well with camhs"
+    assert not rules.assess(f"{past}, her review is next week, how do i write about it?").urgent
+    assert rules.assess(f"{past} but she says she'll take another next week, what do i do?").urgent
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "say I was on a home visit and dad started punching the walls, do i leave or stay with"
+        " the kids?",
+        "if a health visitor rang about a 2 month old with a bruise on his ear, would that be a"
+        " s47 straight away?",
+        "asking for a friend - can a 15 yo who's been sending nudes get in trouble with police?",
+        "doing a team presentation on county lines, what are the signs a lad is being used to"
+        " sell?",
+    ],
+)
+def test_an_imagined_or_teaching_setting_said_in_chat_words_is_not_urgent(
+    rules: UrgencyDetector, message: str
+) -> None:
+    assert not rules.assess(message).urgent
+
+
 def test_a_learned_layer_for_another_embedding_model_is_dropped_not_the_meaning_layer(
     embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:

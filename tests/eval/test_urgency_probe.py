@@ -63,14 +63,15 @@ def test_every_problem_in_a_probe_file_is_listed(tmp_path: Path) -> None:
 
 # Each frozen probe's floors (recall, precision) with the four layers, measured on 2026-12-03
 # (README; the goals are 1.0 and 0.9). The development probes were read and corrected on; the
-# blind one was not. development-3 and -4 were blind until stop 19, when their three misses
-# were read and corrected on as general rules.
+# blind one was not. development-3, -4 and -5 were blind until they were read (stops 19 and
+# 20), each once a newer blind probe had been written and measured.
 FLOORS = {
-    "development.yaml": (1.0, 0.77),
-    "development-2.yaml": (1.0, 0.78),
-    "development-3.yaml": (1.0, 0.72),
-    "development-4.yaml": (1.0, 0.69),
-    "blind-3.yaml": (1.0, 0.70),
+    "development.yaml": (1.0, 0.83),
+    "development-2.yaml": (1.0, 0.86),
+    "development-3.yaml": (1.0, 0.77),
+    "development-4.yaml": (1.0, 0.79),
+    "development-5.yaml": (1.0, 0.85),
+    "blind-4.yaml": (1.0, 0.84),
 }
 
 
