@@ -47,7 +47,7 @@ FLOORS = {
         "ece": (0.1, True),
     },
     "blind-2": {
-        "urgent_recall": (0.96, False),
+        "urgent_recall": (1.0, False),
         "urgent_precision": (0.8, False),
         "oos_refusal": (0.88, False),
         "false_refusal": (0.33, True),
