@@ -211,10 +211,10 @@ class UrgencyDetector:
         Never raises for a failure of the model: the words layer then decides alone.
         """
         try:
-            by_meaning, learned = self._by_model(message)
+            by_meaning, risky_clauses, learned = self._by_model(message)
         except Exception:
             log.exception("urgency by meaning failed; assessing by words only")
-            by_meaning, learned = [], []
+            by_meaning, risky_clauses, learned = [], [], []
         risks = [*self._by_words(message), *by_meaning]
         if not risks and not learned:
             return UrgencyAssessment(False)
@@ -231,7 +231,8 @@ class UrgencyDetector:
         general = bool(GENERIC.search(message)) and not _FIRST_PERSON_NOW.search(message)
         training = frames(lexicon.training, message, risks)
         imagined = training or frames(lexicon.hypothetical, message, risks)
-        resolved = settled(lexicon.resolved, message)
+        risky = [s.evidence for s in risks if s.layer == "words"] + risky_clauses
+        resolved = settled(lexicon.resolved, message, risky)
         over = asking and (general or bool(lexicon.past.search(message)))
         current = bool(now or planned or present or situation or by_meaning or not asking)
         on_calendar = bool(planned) and not (training or resolved)
@@ -251,36 +252,38 @@ class UrgencyDetector:
                 signals.append(Signal("words", match.group(0), category.name))
         return signals
 
-    def _by_model(self, message: str) -> tuple[list[Signal], list[Signal]]:
-        """The meaning layer's signal (clause by clause) and the learned layer's (the whole
-        message), from one call to the model."""
+    def _by_model(self, message: str) -> tuple[list[Signal], list[str], list[Signal]]:
+        """The meaning layer's signal and every clause close to a risk, and the learned
+        layer's signal (the whole message), from one call to the model."""
         self.warm_up()
         exemplars, contrast, whole = self._exemplars, self._contrast, whole_message(message)
         if exemplars is None or contrast is None or not len(exemplars) or not whole:
-            return [], []
+            return [], [], []
         units = clauses(message)
         texts = units if units[:1] == [whole] else [whole, *units]
         vectors = self.embedder.embed(texts)  # type: ignore[union-attr]
         risk = vectors @ exemplars.T
         against = (vectors @ contrast.T).max(axis=1) if len(contrast) else np.zeros(len(texts))
         first_unit = len(texts) - len(units)
-        return (
-            self._by_meaning(units, risk[first_unit:], against[first_unit:]),
-            self._learned(vectors[0], risk[0]),
-        )
+        signals, fired = self._by_meaning(units, risk[first_unit:], against[first_unit:])
+        return signals, [u for u in fired if u != whole], self._learned(vectors[0], risk[0])
 
-    def _by_meaning(self, units: list[str], risk: np.ndarray, against: np.ndarray) -> list[Signal]:
+    def _by_meaning(
+        self, units: list[str], risk: np.ndarray, against: np.ndarray
+    ) -> tuple[list[Signal], list[str]]:
         """The clause closest to an example of a risk, if close enough and closer to it than
-        to the contrast examples; `risk` and `against` hold each clause's cosines."""
+        to the contrast examples, and every clause that is; `risk` and `against` hold each
+        clause's cosines."""
         if not units:
-            return []
+            return [], []
         best = risk.max(axis=1)
         fires = (best >= MEANING_THRESHOLD) & (best - against >= MEANING_MARGIN)
         if not fires.any():
-            return []
+            return [], []
         unit = int(np.argmax(np.where(fires, best, -1.0)))
         owner = self._owners[int(np.argmax(risk[unit]))]
-        return [Signal("meaning", units[unit], owner, round(float(best[unit]), 3))]
+        fired = [text for text, fire in zip(units, fires, strict=True) if fire]
+        return [Signal("meaning", units[unit], owner, round(float(best[unit]), 3))], fired
 
     def _learned(self, vector: np.ndarray, risk: np.ndarray) -> list[Signal]:
         """The learned model's alarm, with the kind of risk whose examples are closest."""
@@ -329,12 +332,31 @@ REOPENED = re.compile(
 )
 
 
-def settled(cue: re.Pattern[str], message: str) -> bool:
-    """Does the message say the young person is safe now, with nothing after that word of
-    safety reopening the risk? ("found safe last night" settles it; "was arrested but has
-    been released" does not.)"""
-    said = cue.search(message)
-    return said is not None and not REOPENED.search(message, said.end())
+# What follows a word of safety is read clause by clause, "and" starting a new one.
+_AFTER_SAFETY = re.compile(rf"{_CLAUSE_BREAK.pattern}|\s(?:and|then|so)\s", re.IGNORECASE)
+
+
+def settled(cue: re.Pattern[str], message: str, risky: list[str]) -> bool:
+    """Does the message end on the young person being safe? The last word of safety must
+    come after every risk seen (`risky`: the words and clauses that named one), nothing after
+    it may reopen the risk, and what follows its clause may only ask or add safety: "found
+    safe last night, when is the return interview due?" settles it; "placed with her nan,
+    nan has rung to say dad is outside" and "was arrested but has been released" do not."""
+    text = whole_message(message)
+    said = list(cue.finditer(text))
+    if not said:
+        return False
+    last = said[-1]
+    flat = text.lower()
+    if any(flat.find(whole_message(r).lower()) > last.start() for r in risky):
+        return False
+    if REOPENED.search(text, last.end()):
+        return False
+    after = _AFTER_SAFETY.split(text[last.end() :])[1:]  # the first is the cue's own clause
+    return all(
+        len(part.split()) < _MIN_CLAUSE_WORDS or QUESTION.match(part) or cue.search(part)
+        for part in (p.strip() for p in after)
+    )
 
 
 def whole_message(message: str) -> str:

@@ -175,11 +175,22 @@ def test_a_date_is_the_risk_s_unless_it_is_a_session_s_or_the_young_person_is_sa
         "her stepdad was arrested last week but he's been released and is back living there,"
         " what do i do?",
         "she's in a refuge but he has found out where and is outside, what do i do?",
+        # a word of safety, then a new account of risk
+        "she's placed with her nan under s20, nan has rung to say dad is outside trying to get in",
+        "the 8yo is under police protection at the station and mum's partner is in reception"
+        " shouting that he'll take him",
+        "dad was bailed not to contact, he's parked outside the school gates waiting for her",
+        "safety plan signed yesterday, mum has let him back in the house and the kids are there"
+        " with him",
+        "baby placed with foster carers, carer says she's floppy and not feeding, what should she"
+        " do",
+        "he was arrested for the stabbing, his brother has messaged our lad saying he's next",
     ],
 )
 def test_a_word_of_safety_never_quietens_a_report(rules: UrgencyDetector, message: str) -> None:
-    """ "Safe", "arrested", "in a refuge" only stop a date from counting: a risk reported now,
-    asked about with a question, stays urgent without any help from the learned layer."""
+    """ "Safe", "arrested", "in a refuge" quieten a report only when it ends on them: a risk
+    told after the word of safety, or reopened ("but he's been released"), stays urgent
+    without any help from the learned layer."""
     assert rules.assess(message).urgent
 
 
