@@ -220,7 +220,7 @@ def test_a_date_a_word_from_a_meeting_is_the_meeting_s(rules: UrgencyDetector) -
     [
         "say I was on a home visit and dad started punching the walls, do i leave or stay with"
         " the kids?",
-        "if a health visitor rang about a 2 month old with a bruise on his ear, would that be a"
+        "what would you do if a 2 month old came to clinic with a bruise on his ear, is that a"
         " s47 straight away?",
         "asking for a friend - can a 15 yo who's been sending nudes get in trouble with police?",
         "doing a team presentation on county lines, what are the signs a lad is being used to"
@@ -231,6 +231,25 @@ def test_an_imagined_or_teaching_setting_said_in_chat_words_is_not_urgent(
     rules: UrgencyDetector, message: str
 ) -> None:
     assert not rules.assess(message).urgent
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "strat meeting today, dad's threatened to take her to pakistan on friday to marry her"
+        " cousin",
+        "what do i do if a dad is drunk and has the baby on his own? i'm on a visit and he's there"
+        " now",
+        "if a mum has passed out and the toddler's alone with her, do i call 999? that's what i'm"
+        " looking at",
+        "any good resources on fgm? the 8yo's mum says she's going to somalia for the holidays to"
+        " have it done",
+    ],
+)
+def test_a_meeting_a_question_or_a_request_beside_a_real_report_quietens_nothing(
+    rules: UrgencyDetector, message: str
+) -> None:
+    assert rules.assess(message).urgent
 
 
 def test_a_learned_layer_for_another_embedding_model_is_dropped_not_the_meaning_layer(

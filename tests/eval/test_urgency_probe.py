@@ -67,11 +67,11 @@ def test_every_problem_in_a_probe_file_is_listed(tmp_path: Path) -> None:
 # 20), each once a newer blind probe had been written and measured.
 FLOORS = {
     "development.yaml": (1.0, 0.80),
-    "development-2.yaml": (1.0, 0.83),
+    "development-2.yaml": (1.0, 0.82),
     "development-3.yaml": (1.0, 0.77),
-    "development-4.yaml": (1.0, 0.73),
-    "development-5.yaml": (1.0, 0.78),
-    "blind-4.yaml": (1.0, 0.81),
+    "development-4.yaml": (1.0, 0.72),
+    "development-5.yaml": (1.0, 0.77),
+    "blind-4.yaml": (1.0, 0.80),
 }
 
 
