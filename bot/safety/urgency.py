@@ -111,7 +111,8 @@ QUESTION = re.compile(
     re.IGNORECASE,
 )
 _FIRST_PERSON_NOW = re.compile(
-    r"\b(?:i'?m|i am|we[’']re|we are|i'?ve|i have|we'?ve)\b|\b(?:told|disclosed to) (?:me|us)\b",
+    r"\b(?:i'?m|i am|we[’']re|we are|i'?ve|i have|we'?ve)\b|\b(?:told|disclosed to) (?:me|us)\b|"
+    r"\bask(?:ing|ed)? (?:because|cos|coz|cause|as)\b",  # "asking because a yp has just rung"
     re.IGNORECASE,
 )
 

@@ -252,6 +252,25 @@ def test_a_meeting_a_question_or_a_request_beside_a_real_report_quietens_nothing
     assert rules.assess(message).urgent
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "hypothetically, is a dad too drunk to stand with a toddler a s47? ok not a hypothetical,"
+        " the neighbour says he's collapsed in the hallway with the 3yo beside him",
+        "can police protection last longer than 72 hrs? asking cos a 14yo has just rung me from a"
+        " flat she doesnt know, says the men wont let her out",
+        "what counts as modern slavery for an nrm? asking because our lad's just rung saying the"
+        " boss keeps him locked in the back of the shop",
+    ],
+)
+def test_a_setting_taken_back_or_a_question_asked_because_of_a_case_is_a_report(
+    rules: UrgencyDetector, message: str
+) -> None:
+    """ "Not a hypothetical", "asking because…", "has just rung", "won't let her out": the
+    general question in front of them does not quieten what follows."""
+    assert rules.assess(message).urgent
+
+
 def test_a_learned_layer_for_another_embedding_model_is_dropped_not_the_meaning_layer(
     embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
