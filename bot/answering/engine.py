@@ -389,15 +389,10 @@ def compose_reply(
         "evidence": {name: round(value, 4) for name, value in reported.evidence.items()},
     }
     if set(outcomes) == {"refused"}:
+        opening = ACT_ON_ROUTE if urgent else NOT_COVERED
+        who = who_to_ask(knowledge, citations, parts[0].retrieval)
         withheld = " ".join(s.text for p in parts for s in p.chosen.sentences)
-        # For an urgent message the emergency route is who to ask: a line found by the
-        # question's topic ("ask the LADO…") would only distract from it.
-        text = (
-            ACT_ON_ROUTE
-            if urgent
-            else f"{NOT_COVERED} {who_to_ask(knowledge, citations, parts[0].retrieval)}"
-        )
-        return Reply(text, "not_covered", refused=True, withheld=withheld, **weighed)
+        return Reply(f"{opening} {who}", "not_covered", refused=True, withheld=withheld, **weighed)
     pieces: list[str] = []
     quoted: set[str] = set()
     for number, (part, outcome) in enumerate(zip(parts, outcomes, strict=True), start=1):
@@ -411,7 +406,7 @@ def compose_reply(
         else:
             pieces.append(PART_NOT_COVERED.format(ordinal=_ORDINALS.get(number, "next")))
     missing = next((p for p, o in zip(parts, outcomes, strict=True) if o != "answered"), None)
-    if missing is not None and not urgent:
+    if missing is not None:
         pieces.append(who_to_ask(knowledge, citations, missing.retrieval))
     text = " ".join(piece for piece in pieces if piece)
     return Reply(text, "answered" if answered else "known_gap", **weighed)
