@@ -116,6 +116,15 @@ _FIRST_PERSON_NOW = re.compile(
     re.IGNORECASE,
 )
 
+# The writer's own case: what they saw or were told, on their visit, about their young person.
+# Beside it, a training or hypothetical setting is a preamble, not the subject.
+OWN_REPORT = re.compile(
+    r"\b(?:to me|told me|with me|asked me|showed me|disclosed to (?:me|us)|(?:on|at) (?:the|my) "
+    r"visit|i (?:saw|found|can (?:see|hear))|my (?:yp|young person|client|lad|girl|boy|"
+    r"\d{1,2}\s?(?:yo|y/o|year[- ]old)))\b",
+    re.IGNORECASE,
+)
+
 # A message is compared by meaning clause by clause, because a long account dilutes the
 # risky part. Clauses end at sentence punctuation, line breaks, dashes and commas.
 _CLAUSE_BREAK = re.compile(r"[.!?;\n]+|\s[-–—]\s|,\s")
@@ -301,15 +310,20 @@ def frames(cue: re.Pattern[str], message: str, risks: list[Signal]) -> bool:
     """Does a training or hypothetical cue frame the risks? Only where a framing is written:
     the first sentence, or a sentence where a risk was seen. A course mentioned in passing
     after an account of a visit ("can i swap my duty day, i've got a course on wednesday")
-    frames nothing."""
+    frames nothing, and neither does a frame beside the writer's own report ("for my
+    portfolio i need a neglect example... well. 4yo answered the door to me in a nappy")."""
     sentences = [s for s in _SENTENCE_BREAK.split(message) if s.strip()]
     if len(sentences) <= 1:
-        return bool(cue.search(message))
-    seen = [whole_message(signal.evidence).lower() for signal in risks]
-    framing = [sentences[0]] + [
-        s for s in sentences[1:] if any(e and e in whole_message(s).lower() for e in seen)
-    ]
-    return any(cue.search(sentence) for sentence in framing)
+        framed = bool(cue.search(message))
+    else:
+        seen = [whole_message(signal.evidence).lower() for signal in risks]
+        framing = [sentences[0]] + [
+            s for s in sentences[1:] if any(e and e in whole_message(s).lower() for e in seen)
+        ]
+        framed = any(cue.search(sentence) for sentence in framing)
+    return framed and not any(
+        OWN_REPORT.search(part) and not cue.search(part) for part in _CLAUSE_BREAK.split(message)
+    )
 
 
 # How near a meeting word must be to a date to make it the meeting's, in words either side.

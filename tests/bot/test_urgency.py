@@ -271,6 +271,27 @@ def test_a_setting_taken_back_or_a_question_asked_because_of_a_case_is_a_report(
     assert rules.assess(message).urgent
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "for my asye log i want a physical abuse example. funnily enough the 6yo showed me fresh"
+        " belt marks on the visit and dad is due home soon",
+        "doing a presentation on online grooming. my 13yo has a man from snapchat picking her up"
+        " from school, she thinks hes 16",
+    ],
+)
+def test_a_setting_beside_the_writer_s_own_report_frames_nothing(
+    rules: UrgencyDetector, message: str
+) -> None:
+    """A course or an essay named first is a preamble when the writer then tells what they
+    saw or were told about their own case; a scenario told in the third person stays one."""
+    assert rules.assess(message).urgent
+    assert not rules.assess(
+        "Scenario for the training session. A toddler is alone in the flat with no food and mum"
+        " won't get out of bed. What would you do?"
+    ).urgent
+
+
 def test_a_learned_layer_for_another_embedding_model_is_dropped_not_the_meaning_layer(
     embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
