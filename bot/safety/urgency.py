@@ -66,6 +66,7 @@ SITUATION = re.compile(
             r"\bcan (?:hear|see)\b",
             r"\b(?:told|disclosed to|confided in|admitted to|rang|called|phoned|texted|messaged)"
             r" (?:me|us)\b|\b(?:texted|messaged|rang|phoned|called) (?:saying|to say)\b",
+            r"\b(?:my|our) (?:\w+ ){0,2}(?:texted|messaged|rang|phoned|called|sent|posted)\b",
             r"\b(?:neighbour|school|teacher|police|nurse|gp|carer|foster carer|mum|dad)\s+"
             r"(?:says|said|rang|called|reported|told|found)\b",
             r"\b\d{1,2}\s?(?:yo|y/o|yrs?|years?|months?)(?:[- ]old)?\b",

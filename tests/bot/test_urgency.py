@@ -292,6 +292,23 @@ def test_a_setting_beside_the_writer_s_own_report_frames_nothing(
     ).urgent
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "quick admin q, where do i log mileage? also my yp texted me a photo of a rope over the"
+        " banister, no words",
+        "where's the mileage form? and my care leaver messaged thanks for trying with me, then"
+        " nothing, phone's off",
+        "the welfare check came back, police say the 2 and 4yo have no food and there's no adult"
+        " in the flat, who decides what happens?",
+    ],
+)
+def test_a_risk_told_after_admin_chat_is_urgent(rules: UrgencyDetector, message: str) -> None:
+    """A farewell or a rope is a risk without the word suicide; "my care leaver messaged" is a
+    report; a check that "came back" is news, not a young person come home."""
+    assert rules.assess(message).urgent
+
+
 def test_a_learned_layer_for_another_embedding_model_is_dropped_not_the_meaning_layer(
     embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
