@@ -220,8 +220,8 @@ def test_a_date_a_word_from_a_meeting_is_the_meeting_s(rules: UrgencyDetector) -
     [
         "say I was on a home visit and dad started punching the walls, do i leave or stay with"
         " the kids?",
-        "what would you do if a 2 month old came to clinic with a bruise on his ear, is that a"
-        " s47 straight away?",
+        "prepping for my first duty week. what would you do if a 2 month old came to clinic with"
+        " a bruise on his ear?",
         "asking for a friend - can a 15 yo who's been sending nudes get in trouble with police?",
         "doing a team presentation on county lines, what are the signs a lad is being used to"
         " sell?",
