@@ -63,7 +63,7 @@ def test_every_problem_in_a_probe_file_is_listed(tmp_path: Path) -> None:
 
 # Each frozen probe's floors (recall, precision) with the four layers, measured on 2026-12-03
 # (README; the goals are 1.0 and 0.9). The development probes were read and corrected on; the
-# blind one was not. development-3 to -8 were blind until they were read (stops 19 and 20),
+# blind ones were not. development-3 to -8 were blind until they were read (stops 19 and 20),
 # each once a newer blind probe had been written and measured.
 FLOORS = {
     "development.yaml": (1.0, 0.79),
@@ -75,6 +75,7 @@ FLOORS = {
     "development-7.yaml": (1.0, 0.81),
     "development-8.yaml": (1.0, 0.73),
     "blind-4.yaml": (1.0, 0.80),
+    "blind-8.yaml": (1.0, 0.70),
 }
 
 
