@@ -354,18 +354,21 @@ _AFTER_SAFETY = re.compile(rf"{_CLAUSE_BREAK.pattern}|\s(?:and|then|so)\s", re.I
 
 def settled(cue: re.Pattern[str], message: str, risky: list[str]) -> bool:
     """Does the message end on the young person being safe? The last word of safety must
-    come after every risk seen (`risky`: the words and clauses that named one), nothing after
-    it may reopen the risk, and what follows its clause may only ask or add safety: "found
-    safe last night, when is the return interview due?" settles it; "placed with her nan,
-    nan has rung to say dad is outside" and "was arrested but has been released" do not."""
+    come after every risk seen (`risky`: the words and clauses that named one; a risk word
+    inside it, as in "no injuries", is its own), nothing after it may reopen the risk, and
+    what follows its clause may only ask or add safety: "found safe last night, when is the
+    return interview due?" settles it; "placed with her nan, nan has rung to say dad is
+    outside" and "was arrested but has been released" do not."""
     text = whole_message(message)
     said = list(cue.finditer(text))
     if not said:
         return False
     last = said[-1]
     flat = text.lower()
-    if any(flat.find(whole_message(r).lower()) > last.start() for r in risky):
-        return False
+    for risk in (whole_message(r).lower() for r in risky):
+        at = flat.find(risk)
+        if at > last.start() and at + len(risk) > last.end():  # not a word of the cue's own
+            return False
     if REOPENED.search(text, last.end()):
         return False
     after = _AFTER_SAFETY.split(text[last.end() :])[1:]  # the first is the cue's own clause

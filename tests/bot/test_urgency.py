@@ -208,6 +208,15 @@ def test_a_report_that_ends_with_the_young_person_safe_is_not_urgent(
     assert rules.assess(f"{handled}, gran says he is outside right now").urgent
 
 
+def test_a_risk_word_inside_the_word_of_safety_is_not_a_risk_told_after_it(
+    rules: UrgencyDetector,
+) -> None:
+    """ "No injuries" says the young person is unhurt: its "injuries" reopens nothing."""
+    found = "the 14yo who went missing was found by police at 2am"
+    assert not rules.assess(f"{found}, no injuries. what do i need to record?").urgent
+    assert rules.assess(f"{found}, no injuries, but she has a cut on her wrist").urgent
+
+
 def test_a_date_a_word_from_a_meeting_is_the_meeting_s(rules: UrgencyDetector) -> None:
     """ "Review next week" dates the review, not the risk; a date on its own still counts."""
     past = "yp took an overdose over the summer and has been doing well with camhs"
