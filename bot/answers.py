@@ -60,6 +60,7 @@ class Answer:
     notices: list[str] = field(default_factory=list)
     reason: Reason = "answered"
     withheld_answer: str = ""  # what it would have said when not confident enough (for trainers)
+    nearest_chunk: str = ""  # the passage a refusal points to, when the question is likely covered
     evidence: dict[str, float] = field(default_factory=dict)  # what the confidence rests on
     mode: Literal["extractive", "llm"] = "extractive"
     ref: str = field(default_factory=lambda: uuid.uuid4().hex[:12])

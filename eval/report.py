@@ -22,6 +22,8 @@ HEADLINE = {
     "refusal_accuracy": "Refusal accuracy",
     "oos_refusal": "Out of scope refused",
     "false_refusal": "Answerable wrongly refused",
+    "refusals_pointing_to_answer": "Wrong refusals pointing to the answer",
+    "oos_pointed": "Out of scope given a nearest section",
     "urgent_recall": "Urgent recall",
     "urgent_precision": "Urgent precision",
     "ece": "Expected calibration error",

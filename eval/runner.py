@@ -74,9 +74,14 @@ def score_response(question: Question, response: dict[str, Any]) -> dict[str, An
         )
         scores[f"hit_at_{k}"] = metrics.hit_at_k(documents, expected, k) if expected else None
     scores["mrr"] = metrics.reciprocal_rank(documents, expected) if expected else None
+    # A refusal states no fact, even when a signpost in it (who to ask, the nearest section)
+    # happens to name one.
     text = response["answer"]
-    scores["fact_recall"] = metrics.fact_recall(text, question.must_include) if answerable else None
-    scores["exact_pass"] = metrics.exact_pass(text, question.must_include) if answerable else None
+    stated = "" if response["refused"] else text
+    scores["fact_recall"] = (
+        metrics.fact_recall(stated, question.must_include) if answerable else None
+    )
+    scores["exact_pass"] = metrics.exact_pass(stated, question.must_include) if answerable else None
     scores["citations_valid"] = metrics.citations_valid(
         " ".join([text, *response["emergency"]]),
         [s["n"] for s in response["sources"]],
@@ -92,6 +97,8 @@ def score_response(question: Question, response: dict[str, Any]) -> dict[str, An
     scores["refused"] = declined if question.kind == "out_of_scope" else response["refused"]
     scores["urgent"] = response["urgent"]
     scores["acceptable"] = _acceptable(question, response)
+    scores["pointed_to_answer"] = _pointed_to_answer(question, response)
+    scores["pointed"] = bool(response.get("nearest_chunk")) if question.kind != "urgent" else None
     scores["passed"] = _passed(question, scores)
     return scores
 
@@ -117,6 +124,13 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     summary["refusal_accuracy"] = average("refusal_correct")
     summary["oos_refusal"] = _share_refused(records, "out_of_scope")
     summary["false_refusal"] = _share_refused(records, "answerable")
+    summary["refusals_pointing_to_answer"] = average("pointed_to_answer")
+    out_of_scope = [r for r in records if r["kind"] == "out_of_scope"]
+    summary["oos_pointed"] = (
+        round(metrics.mean([float(r["scores"]["pointed"]) for r in out_of_scope]), 4)
+        if out_of_scope
+        else None
+    )
     urgent = [r for r in records if r["kind"] == "urgent"]
     precision, recall = metrics.precision_recall(
         [r["scores"]["urgent"] for r in records], [r["kind"] == "urgent" for r in records]
@@ -188,6 +202,18 @@ def _acceptable(question: Question, response: dict[str, Any]) -> bool | None:
         return None
     text = response["withheld_answer"] if response["refused"] else response["answer"]
     return metrics.exact_pass(text or "", question.must_include)
+
+
+def _pointed_to_answer(question: Question, response: dict[str, Any]) -> bool | None:
+    """For a refused answerable question: does the section the refusal points to state the
+    facts asked for? (No pointer counts as no.)"""
+    if question.kind != "answerable" or not response["refused"]:
+        return None
+    nearest = response.get("nearest_chunk")
+    chunk = next((c for c in response["retrieved"] if c["chunk_id"] == nearest), None)
+    if chunk is None:
+        return False
+    return metrics.answer_in_top_k([chunk["text"]], question.must_include, 1)
 
 
 def _passed(question: Question, scores: dict[str, Any]) -> bool:

@@ -61,6 +61,14 @@ PART_NOT_COVERED = "The knowledge base does not cover the {ordinal} part of your
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
 PART_SENTENCES = 2  # sentences per part when a message asks two or more things
 ASK_MANAGER = "Please ask your team manager."
+NOT_CONFIRMED = (
+    "I could not confirm an answer to this in the BCFT knowledge base, so I will not guess."
+)
+NEAREST = "The nearest section I found is “{place}”."
+# A refusal points to the passage its best sentence came from when the question is more likely
+# covered than not (P(in scope) above one half): the answer may well be there, and the reader
+# can check it. Below that, the nearest passage is more often unrelated than not.
+POINTER_IN_SCOPE = 0.5
 ACT_ON_ROUTE = "Act on the emergency route above first."
 EMPTY = (
     "Please type a question, for example: "
@@ -103,6 +111,7 @@ class Reply:
     in_scope: float = 0.0
     evidence: dict[str, float] = field(default_factory=dict)
     withheld: str = ""  # what it would have said when not confident enough
+    nearest: str = ""  # the chunk a refusal points to, when the question is likely covered
     mode: Literal["extractive", "llm"] = "extractive"
 
 
@@ -233,6 +242,7 @@ class AnswerEngine:
             notices=stale_notices(sources),
             reason=reply.reason,
             withheld_answer=reply.withheld,
+            nearest_chunk=reply.nearest,
             evidence=reply.evidence,
             mode=reply.mode,
         )
@@ -389,10 +399,14 @@ def compose_reply(
         "evidence": {name: round(value, 4) for name, value in reported.evidence.items()},
     }
     if set(outcomes) == {"refused"}:
-        opening = ACT_ON_ROUTE if urgent else NOT_COVERED
+        pointer, nearest = nearest_section(max(parts, key=lambda p: p.in_scope), citations)
+        opening = ACT_ON_ROUTE if urgent else NOT_CONFIRMED if pointer else NOT_COVERED
         who = who_to_ask(knowledge, citations, parts[0].retrieval)
         withheld = " ".join(s.text for p in parts for s in p.chosen.sentences)
-        return Reply(f"{opening} {who}", "not_covered", refused=True, withheld=withheld, **weighed)
+        text = " ".join(piece for piece in (opening, pointer, who) if piece)
+        return Reply(
+            text, "not_covered", refused=True, withheld=withheld, nearest=nearest, **weighed
+        )
     pieces: list[str] = []
     quoted: set[str] = set()
     for number, (part, outcome) in enumerate(zip(parts, outcomes, strict=True), start=1):
@@ -410,6 +424,17 @@ def compose_reply(
         pieces.append(who_to_ask(knowledge, citations, missing.retrieval))
     text = " ".join(piece for piece in pieces if piece)
     return Reply(text, "answered" if answered else "known_gap", **weighed)
+
+
+def nearest_section(part: Part, citations: Citations) -> tuple[str, str]:
+    """(the sentence pointing to the passage of the part's best sentence, its chunk id) when
+    the part is likely covered (POINTER_IN_SCOPE), else ("", "")."""
+    lead = max(part.chosen.sentences, key=lambda s: s.score, default=None)
+    if lead is None or part.in_scope <= POINTER_IN_SCOPE:
+        return "", ""
+    chunk = lead.passage.chunk
+    place = " – ".join(name for name in (chunk.info.title, chunk.section) if name)
+    return citations.cite_signpost(NEAREST.format(place=place), chunk), chunk.chunk_id
 
 
 def _cited(sentences: list[Sentence], citations: Citations) -> str:

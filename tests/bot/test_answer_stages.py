@@ -12,7 +12,9 @@ from bot.answering.citations import Citations
 from bot.answering.engine import (
     ACT_ON_ROUTE,
     EMPTY,
+    NOT_CONFIRMED,
     NOT_COVERED,
+    POINTER_IN_SCOPE,
     AnswerEngine,
     Part,
     compose_reply,
@@ -65,14 +67,39 @@ def test_compose_answers_refuses_or_puts_the_route_first_by_the_threshold(
     assert answered.reason == "answered" and not answered.refused
     assert "15 working days" in answered.text and "[1]" in answered.text
 
-    citations = Citations(TODAY)
-    refused = compose_reply([part], knowledge, citations, threshold=1.0, urgent=False)
+    unlikely = dataclasses.replace(part, in_scope=POINTER_IN_SCOPE)
+    refused = compose_reply([unlikely], knowledge, Citations(TODAY), threshold=1.0, urgent=False)
     assert refused.refused and refused.reason == "not_covered"
     assert refused.text.startswith(NOT_COVERED) and "15 working days" in refused.withheld
     assert refused.confidence == answered.confidence  # the evidence is the same
+    assert refused.nearest == "" and "nearest" not in refused.text
 
     urgent = compose_reply([part], knowledge, Citations(TODAY), threshold=1.0, urgent=True)
     assert urgent.text.startswith(ACT_ON_ROUTE)
+
+
+def test_a_refusal_of_a_question_likely_covered_points_to_the_nearest_section(
+    support_engine: AnswerEngine,
+) -> None:
+    """Above one half P(in scope) the refusal names and cites the section its best sentence
+    came from, without quoting it; the practice lead's gap list still sees a refusal."""
+    part, knowledge = a_part(support_engine), support_engine.knowledge()
+    likely = dataclasses.replace(part, in_scope=POINTER_IN_SCOPE + 0.01)
+    citations = Citations(TODAY)
+
+    refused = compose_reply([likely], knowledge, citations, threshold=1.0, urgent=False)
+
+    lead = max(part.chosen.sentences, key=lambda s: s.score).passage.chunk
+    assert refused.refused and refused.reason == "not_covered"
+    assert refused.text.startswith(NOT_CONFIRMED) and refused.nearest == lead.chunk_id
+    assert f"“{lead.info.title} – {lead.section}” [1]." in refused.text
+    assert (citations.sources[0].doc_id, citations.sources[0].section) == (
+        lead.info.doc_id,
+        lead.section,
+    )
+    assert "15 working days" not in refused.text and "15 working days" in refused.withheld
+    urgent = compose_reply([likely], knowledge, Citations(TODAY), threshold=1.0, urgent=True)
+    assert urgent.text.startswith(ACT_ON_ROUTE) and urgent.nearest == lead.chunk_id
 
 
 def test_the_emergency_lines_start_with_999_and_cite_the_published_route(

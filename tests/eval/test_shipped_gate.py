@@ -14,14 +14,15 @@ from pathlib import Path
 from tests.support.processes import bcft, env_for
 
 PROJECT = Path(__file__).resolve().parents[2]
-# metric: (floor, True if lower is better), per set. Measured on 2026-12-03 (README).
+# metric: (floor, True if lower is better), per set. Measured on 2026-12-03 (README); exact pass
+# since counts no refusal as a pass, even one whose signpost names the fact.
 FLOORS = {
     "shipped": {
         "urgent_recall": (1.0, False),
         "urgent_precision": (0.9, False),
         "oos_refusal": (0.95, False),
         "false_refusal": (0.19, True),
-        "exact_pass": (0.70, False),
+        "exact_pass": (0.69, False),
         "answer_in_top_5": (0.94, False),
         "citation_validity": (1.0, False),
         "ece": (0.16, True),
@@ -31,7 +32,7 @@ FLOORS = {
         "urgent_precision": (0.9, False),
         "oos_refusal": (0.95, False),
         "false_refusal": (0.28, True),
-        "exact_pass": (0.62, False),
+        "exact_pass": (0.61, False),
         "answer_in_top_5": (0.88, False),
         "citation_validity": (1.0, False),
         "ece": (0.1, True),
