@@ -13,6 +13,8 @@ Four layers, combined so that recall comes from their union:
    a real situation rather than asking in general. Hypothetical, training, past-case and
    already-safe messages stay not urgent, unless something in them is happening now: a cue
    of immediacy always wins, because a false alarm costs a banner and a miss can cost a life.
+   A past case stops being history when the account then says the risk is back ("…and now
+   he's moved back in").
    A message that ends with the young person safe (found, placed, the adult arrested), with
    nothing after that reopening the risk, is not urgent either. A date wins over a general or
    past question, not over a training setting (the date is the session's) nor a message
@@ -244,7 +246,7 @@ class UrgencyDetector:
         imagined = training or frames(lexicon.hypothetical, message, risks)
         risky = [s.evidence for s in risks if s.layer == "words"] + risky_clauses
         resolved = settled(lexicon.resolved, message, risky)
-        over = asking and (general or bool(lexicon.past.search(message)))
+        over = asking and (general or bygone(lexicon.past, message))
         current = bool(now or planned or present or situation or by_meaning or not asking)
         on_calendar = bool(planned) and not (training or resolved)
         urgent = bool(learned) or (
@@ -339,13 +341,24 @@ def booked(appointments: re.Pattern[str], message: str, date: re.Match[str]) -> 
     return bool(appointments.search(" ".join([*before, "|", *after])))
 
 
-# After a word of safety, these say the risk is back or still going: "he was arrested but has
-# been released", "she's in a refuge but he has found out where".
-REOPENED = re.compile(
-    r"\b(?:but|however|though|although|yet|except|again|released|escaped|found out|"
-    r"turned up|broke in|came back|come back|back living|back there|back at the)\b",
-    re.IGNORECASE,
+# After a word of the past, these say the risk is back: "he hit them last year and has moved
+# back in", "she went missing in july and has run again".
+_BACK = (
+    r"again|released|escaped|found out|turned up|broke in|came back|come back|back living|"
+    r"back there|back at the|moved (?:back )?in|back in (?:the house|the home|with)|"
+    r"let (?:him|her|them) (?:back )?in"
 )
+RETURNED = re.compile(rf"\b(?:{_BACK})\b", re.IGNORECASE)
+# After a word of safety, so do these and any turn of the account: "he was arrested but has
+# been released", "she's in a refuge but he has found out where".
+REOPENED = re.compile(rf"\b(?:but|however|though|although|yet|except|{_BACK})\b", re.IGNORECASE)
+
+
+def bygone(past: re.Pattern[str], message: str) -> bool:
+    """Is the risk in the past? A cue of the past counts unless something after it says the
+    risk is back: "abused her years ago and now he's moved back in" is not history."""
+    said = list(past.finditer(message))
+    return bool(said) and not RETURNED.search(message, said[-1].end())
 
 
 # What follows a word of safety is read clause by clause, "and" starting a new one.

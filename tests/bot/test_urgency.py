@@ -208,6 +208,28 @@ def test_a_report_that_ends_with_the_young_person_safe_is_not_urgent(
     assert rules.assess(f"{handled}, gran says he is outside right now").urgent
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "she told me her uncle abused her years ago and now he's moved back in with them, what"
+        " should i do?",
+        "mum disclosed dad beat the kids last year and he's back living there, do i need to do"
+        " anything?",
+        "a case from last year - dad strangled mum in front of the kids. he's just been released"
+        " and she's let him back in, do we do anything?",
+    ],
+)
+def test_a_past_risk_that_is_back_is_not_history(rules: UrgencyDetector, message: str) -> None:
+    """A word of the past quietens a question unless the account then says the risk is back
+    (moved back in, released, again)."""
+    assert rules.assess(message).urgent
+
+
+def test_a_past_risk_that_stays_past_is_history(rules: UrgencyDetector) -> None:
+    case = "a case from last year - dad strangled mum in front of the kids"
+    assert not rules.assess(f"{case}. he's in prison till 2030, how do i write it up?").urgent
+
+
 def test_a_risk_word_inside_the_word_of_safety_is_not_a_risk_told_after_it(
     rules: UrgencyDetector,
 ) -> None:
