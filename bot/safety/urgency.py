@@ -14,7 +14,7 @@ Four layers, combined so that recall comes from their union:
    already-safe messages stay not urgent, unless something in them is happening now: a cue
    of immediacy always wins, because a false alarm costs a banner and a miss can cost a life.
    A past case stops being history when the account then says the risk is back ("…and now
-   he's moved back in").
+   he's moved back in") or that the adult has access now ("…now babysitting her kids").
    A message that ends with the young person safe (found, placed, the adult arrested), with
    nothing after that reopening the risk, is not urgent either. A date wins over a general or
    past question, not over a training setting (the date is the session's) nor a message
@@ -348,7 +348,10 @@ _BACK = (
     r"back there|back at the|moved (?:back )?in|back in (?:the house|the home|with)|"
     r"let (?:him|her|them) (?:back )?in"
 )
-RETURNED = re.compile(rf"\b(?:{_BACK})\b", re.IGNORECASE)
+# … and these that the adult has access now, whatever the past dates ("convicted years ago,
+# now living with her and the girls", "abused mum as a child, now babysitting her kids").
+_ACCESS = r"living with|moving in|babysit\w*|looking after|staying (?:with|over)"
+RETURNED = re.compile(rf"\b(?:{_BACK}|{_ACCESS})\b", re.IGNORECASE)
 # After a word of safety, so do these and any turn of the account: "he was arrested but has
 # been released", "she's in a refuge but he has found out where".
 REOPENED = re.compile(rf"\b(?:but|however|though|although|yet|except|{_BACK})\b", re.IGNORECASE)

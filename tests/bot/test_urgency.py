@@ -217,12 +217,27 @@ def test_a_report_that_ends_with_the_young_person_safe_is_not_urgent(
         " anything?",
         "a case from last year - dad strangled mum in front of the kids. he's just been released"
         " and she's let him back in, do we do anything?",
+        # the past dates the offence; the access is now
+        "historic allegation - grandad abused mum as a child, he's now babysitting her kids every"
+        " day, what do I do?",
+        "years ago he was convicted of sexual offences against kids, mum's partner now and living"
+        " with her and the 2 girls. what do i do?",
     ],
 )
 def test_a_past_risk_that_is_back_is_not_history(rules: UrgencyDetector, message: str) -> None:
     """A word of the past quietens a question unless the account then says the risk is back
-    (moved back in, released, again)."""
+    (moved back in, released, again) or the adult has access now (living with, babysitting)."""
     assert rules.assess(message).urgent
+
+
+def test_a_young_person_taken_from_where_they_were_kept_safe_is_urgent(
+    rules: UrgencyDetector,
+) -> None:
+    message = (
+        "she's under a police protection order but dad has taken her from the foster carers' house"
+    )
+    assessment = rules.assess(message)
+    assert assessment.urgent and "abduction" in assessment.categories
 
 
 def test_a_past_risk_that_stays_past_is_history(rules: UrgencyDetector) -> None:
