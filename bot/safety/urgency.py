@@ -119,12 +119,18 @@ _FIRST_PERSON_NOW = re.compile(
     re.IGNORECASE,
 )
 
-# The writer's own case: what they saw or were told, on their visit, about their young person.
-# Beside it, a training or hypothetical setting is a preamble, not the subject.
+# What the writer saw for themselves: beside it, a question is not a general one ("what
+# counts as neglect? the little ones were on their own when i knocked").
+_WITNESSED = (
+    r"(?:on|at) (?:the|my) visit|i (?:saw|found|can (?:see|hear))|when (?:i|we) (?:knocked|"
+    r"arrived|got there|visited|went round|called round|walked in)"
+)
+WITNESSED = re.compile(rf"\b(?:{_WITNESSED})\b", re.IGNORECASE)
+# The writer's own case: what they saw or were told, about their young person. Beside it, a
+# training or hypothetical setting is a preamble, not the subject.
 OWN_REPORT = re.compile(
-    r"\b(?:to me|told me|with me|asked me|showed me|disclosed to (?:me|us)|(?:on|at) (?:the|my) "
-    r"visit|i (?:saw|found|can (?:see|hear))|my (?:yp|young person|client|lad|girl|boy|"
-    r"\d{1,2}\s?(?:yo|y/o|year[- ]old)))\b",
+    r"\b(?:to me|told me|with me|asked me|showed me|disclosed to (?:me|us)|my (?:yp|young "
+    rf"person|client|lad|girl|boy|\d{{1,2}}\s?(?:yo|y/o|year[- ]old))|{_WITNESSED})\b",
     re.IGNORECASE,
 )
 
@@ -241,7 +247,9 @@ class UrgencyDetector:
         present = [Signal("present", m.group(0)) for m in lexicon.present.finditer(message)]
         situation = [Signal("situation", m.group(0)) for m in SITUATION.finditer(message)]
         asking = bool(QUESTION.search(message))
-        general = bool(GENERIC.search(message)) and not _FIRST_PERSON_NOW.search(message)
+        general = bool(GENERIC.search(message)) and not (
+            _FIRST_PERSON_NOW.search(message) or WITNESSED.search(message)
+        )
         training = frames(lexicon.training, message, risks)
         imagined = training or frames(lexicon.hypothetical, message, risks)
         risky = [s.evidence for s in risks if s.layer == "words"] + risky_clauses

@@ -230,6 +230,28 @@ def test_a_past_risk_that_is_back_is_not_history(rules: UrgencyDetector, message
     assert rules.assess(message).urgent
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what counts as neglect? the 2 little ones were on their own when i knocked, mum's not"
+        " answering her phone",
+        "hypothetical - if a yp told you her family were sending her to bangladesh to get married"
+        " during half term what would you do. asking because mine just did",
+    ],
+)
+def test_a_general_or_imagined_question_beside_what_the_writer_saw_is_urgent(
+    rules: UrgencyDetector, message: str
+) -> None:
+    """What the writer saw ("when i knocked") makes a question about their case, and "mine
+    just did" puts an imagined setting in the present."""
+    assert rules.assess(message).urgent
+
+
+def test_a_question_someone_asked_the_writer_stays_general(rules: UrgencyDetector) -> None:
+    message = "is there an age kids can be left home alone? a dad at the group asked me, not sure"
+    assert not rules.assess(message).urgent
+
+
 def test_a_young_person_taken_from_where_they_were_kept_safe_is_urgent(
     rules: UrgencyDetector,
 ) -> None:
