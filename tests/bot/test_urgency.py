@@ -185,6 +185,9 @@ def test_a_date_is_the_risk_s_unless_it_is_a_session_s_or_the_young_person_is_sa
         "baby placed with foster carers, carer says she's floppy and not feeding, what should she"
         " do",
         "he was arrested for the stabbing, his brother has messaged our lad saying he's next",
+        # the risk only implied: the abuser knows where the refuge is
+        "all sorted with the refuge, except her ex just messaged her a photo of the refuge front"
+        " door",
     ],
 )
 def test_a_word_of_safety_never_quietens_a_report(rules: UrgencyDetector, message: str) -> None:
