@@ -98,7 +98,7 @@ def score_response(question: Question, response: dict[str, Any]) -> dict[str, An
     scores["urgent"] = response["urgent"]
     scores["acceptable"] = _acceptable(question, response)
     scores["pointed_to_answer"] = _pointed_to_answer(question, response)
-    scores["pointed"] = bool(response.get("nearest_chunk")) if question.kind != "urgent" else None
+    scores["pointed"] = bool(response.get("nearest_chunk"))
     scores["passed"] = _passed(question, scores)
     return scores
 
@@ -122,15 +122,10 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
     summary["citation_validity"] = average("citations_valid")
     summary["refusal_accuracy"] = average("refusal_correct")
-    summary["oos_refusal"] = _share_refused(records, "out_of_scope")
-    summary["false_refusal"] = _share_refused(records, "answerable")
+    summary["oos_refusal"] = _share(records, "out_of_scope", "refused")
+    summary["false_refusal"] = _share(records, "answerable", "refused")
     summary["refusals_pointing_to_answer"] = average("pointed_to_answer")
-    out_of_scope = [r for r in records if r["kind"] == "out_of_scope"]
-    summary["oos_pointed"] = (
-        round(metrics.mean([float(r["scores"]["pointed"]) for r in out_of_scope]), 4)
-        if out_of_scope
-        else None
-    )
+    summary["oos_pointed"] = _share(records, "out_of_scope", "pointed")
     urgent = [r for r in records if r["kind"] == "urgent"]
     precision, recall = metrics.precision_recall(
         [r["scores"]["urgent"] for r in records], [r["kind"] == "urgent" for r in records]
@@ -183,11 +178,12 @@ def tags(notes: str | None) -> list[str]:
     return words if len(words) <= 4 else words[:1]
 
 
-def _share_refused(records: list[dict[str, Any]], kind: str) -> float | None:
+def _share(records: list[dict[str, Any]], kind: str, score: str) -> float | None:
+    """The share of the questions of this kind for which `score` is true."""
     chosen = [r for r in records if r["kind"] == kind]
     if not chosen:
         return None
-    return round(metrics.mean([float(r["scores"]["refused"]) for r in chosen]), 4)
+    return round(metrics.mean([float(r["scores"][score]) for r in chosen]), 4)
 
 
 def _acceptable(question: Question, response: dict[str, Any]) -> bool | None:
