@@ -26,6 +26,7 @@ def chunk_metadata(chunk: Chunk, chunk_count: int) -> dict[str, Any]:
         "chunk_count": chunk_count,
         "section": chunk.section,
         "position": chunk.position,
+        "questions": "\n".join(chunk.questions),
     }
 
 
@@ -44,7 +45,14 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         file_type=meta.get("file_type", ""),
         content_hash=meta["content_hash"],
     )
-    return Chunk(chunk_id, info, meta.get("section", ""), int(meta.get("position", 0)), text or "")
+    return Chunk(
+        chunk_id,
+        info,
+        meta.get("section", ""),
+        int(meta.get("position", 0)),
+        text or "",
+        tuple(q for q in meta.get("questions", "").split("\n") if q),
+    )
 
 
 def _date(value: str | None) -> date | None:

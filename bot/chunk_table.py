@@ -26,7 +26,7 @@ from bot.saved_folder import replace_folder
 
 log = logging.getLogger(__name__)
 
-_CHUNK_FIELDS = ("section", "position", "chunk_count")  # per chunk, not per document
+_CHUNK_FIELDS = ("section", "position", "chunk_count", "questions")  # per chunk, not per document
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,16 @@ class ChunkTable:
             if chunk.doc_id not in documents:
                 meta = chunk_metadata(chunk, 0)
                 documents[chunk.doc_id] = {k: v for k, v in meta.items() if k not in _CHUNK_FIELDS}
-            rows.append([chunk.chunk_id, chunk.doc_id, chunk.section, chunk.position, chunk.text])
+            rows.append(
+                [
+                    chunk.chunk_id,
+                    chunk.doc_id,
+                    chunk.section,
+                    chunk.position,
+                    chunk.text,
+                    list(chunk.questions),
+                ]
+            )
         content = {"generation": self.generation, "documents": documents, "chunks": rows}
 
         def write(folder: Path) -> None:
@@ -130,8 +139,8 @@ class ChunkTable:
                 for doc_id, meta in content["documents"].items()
             }
             chunks = {
-                chunk_id: Chunk(chunk_id, infos[doc_id], section, position, text)
-                for chunk_id, doc_id, section, position, text in content["chunks"]
+                chunk_id: Chunk(chunk_id, infos[doc_id], section, position, text, tuple(asked))
+                for chunk_id, doc_id, section, position, text, asked in content["chunks"]
             }
             vectors = np.load(directory / "vectors.npy", mmap_mode="r")
             if len(vectors) != len(chunks):

@@ -94,6 +94,8 @@ class SourceDocument:
     info: DocumentInfo
     text: str
     warnings: tuple[str, ...] = ()
+    # Questions staff might ask that a section answers, by section heading (front matter).
+    questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Chunk:
     section: str
     position: int
     text: str
+    questions: tuple[str, ...] = ()  # anticipated questions its section answers
 
     @property
     def doc_id(self) -> str:
@@ -115,6 +118,12 @@ class Chunk:
         """The text that is embedded and keyword-indexed: title and section as a header."""
         header = self.info.title if not self.section else f"{self.info.title} — {self.section}"
         return f"{header}\n\n{self.text}"
+
+    @property
+    def keyword_text(self) -> str:
+        """What keyword search indexes: the search text and the questions its section answers
+        (so a chat word the text never uses, "cin", "tm", still finds it)."""
+        return "\n".join([self.search_text, *self.questions])
 
 
 @dataclass

@@ -29,6 +29,7 @@ def chunk_document(document: SourceDocument, size: int, overlap: int) -> list[Ch
             continue
         body = section.page_content.replace("  \n", "\n\n")
         section_name = " > ".join(path)
+        questions = document.questions.get(path[-1], ()) if path else ()
         for text in pieces.split_text(body):
             text = text.strip()
             if not text:
@@ -36,7 +37,9 @@ def chunk_document(document: SourceDocument, size: int, overlap: int) -> list[Ch
             occurrence = seen[(section_name, text)]
             seen[(section_name, text)] += 1
             chunk_id = _chunk_id(document.info.doc_id, section_name, occurrence, text)
-            chunks.append(Chunk(chunk_id, document.info, section_name, len(chunks), text))
+            chunks.append(
+                Chunk(chunk_id, document.info, section_name, len(chunks), text, questions)
+            )
     return chunks
 
 

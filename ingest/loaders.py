@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.documents import SourceDocument
 from ingest.errors import LoadError
-from ingest.metadata import FrontMatter, document_info, split_front_matter
+from ingest.metadata import FrontMatter, document_info, section_questions, split_front_matter
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup
@@ -48,7 +48,12 @@ def load_document(path: Path, display_path: str, max_file_mb: float) -> SourceDo
         raise LoadError("no text to index (the file has no readable words)")
     info = document_info(meta, body, path, display_path, fallback_title=title)
     info = dataclasses.replace(info, content_hash=hashlib.sha256(data).hexdigest())
-    return SourceDocument(info=info, text=body, warnings=tuple(warnings))
+    return SourceDocument(
+        info=info,
+        text=body,
+        warnings=tuple(warnings),
+        questions=section_questions(meta, body),
+    )
 
 
 def _decode(data: bytes, warnings: list[str]) -> str:

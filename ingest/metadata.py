@@ -15,6 +15,7 @@ from ingest.errors import LoadError
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_ANY_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # libyaml's parser when PyYAML was built with it (the wheels are): the same safe loading,
 # about five times faster, which an ingest of hundreds of files notices.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,6 +38,9 @@ class FrontMatter(BaseModel):
     last_reviewed: date | None = None
     review_due: date | None = None
     sources: list[str] = []
+    # Questions staff might ask, by the heading of the section that answers them: they are
+    # matched against what people type, so a section is found in words its text never uses.
+    questions: dict[str, list[str]] = {}
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -50,6 +54,14 @@ class FrontMatter(BaseModel):
             if not re.match(r"^https?://\S+$", url):
                 raise ValueError(f"not a web address: {url!r}")
         return value
+
+    @field_validator("questions")
+    @classmethod
+    def _questions_have_words(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for heading, asked in value.items():
+            if not all(" ".join(question.split()) for question in asked):
+                raise ValueError(f"an empty question under {heading!r}")
+        return {h: [" ".join(q.split()) for q in asked] for h, asked in value.items()}
 
 
 def split_front_matter(text: str) -> tuple[FrontMatter, str]:
@@ -93,6 +105,16 @@ def document_info(
         path=display_path,
         file_type=path.suffix.lower().lstrip("."),
     )
+
+
+def section_questions(meta: FrontMatter, body: str) -> dict[str, tuple[str, ...]]:
+    """The front matter's questions by heading; a heading the body does not have is an error
+    (a renamed section would otherwise lose its questions without a word)."""
+    headings = set(_ANY_HEADING.findall(body))
+    unknown = [heading for heading in meta.questions if heading not in headings]
+    if unknown:
+        raise LoadError(f"questions: no heading {unknown[0]!r} in this document")
+    return {heading: tuple(asked) for heading, asked in meta.questions.items()}
 
 
 def slugify(name: str) -> str:

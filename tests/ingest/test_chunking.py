@@ -33,6 +33,20 @@ def test_nested_headings_form_a_path(tmp_path: Path) -> None:
     assert chunk.section == "Visits > Unannounced"
 
 
+def test_chunks_carry_the_questions_their_section_answers(tmp_path: Path) -> None:
+    path = tmp_path / "doc.md"
+    path.write_text(
+        "---\nquestions:\n  Unannounced: [do we ever just turn up]\n---\n# Guide\n\n"
+        "Visits matter.\n\n## Visits\n\nVisits are planned.\n\n### Unannounced\n\n"
+        "Some visits are unannounced.\n"
+    )
+    assert [(c.section, c.questions) for c in chunks_of(path)] == [
+        ("", ()),
+        ("Visits", ()),
+        ("Visits > Unannounced", ("do we ever just turn up",)),
+    ]
+
+
 def test_reference_sections_are_not_indexed(tmp_path: Path) -> None:
     path = write_markdown(
         tmp_path,

@@ -102,6 +102,12 @@ def test_invalid_utf8_is_decoded_with_a_warning(tmp_path: Path) -> None:
         ("open.md", b"---\nid: x\n# T\nText.\n", "no closing '---'"),
         ("wrong.md", b"---\ncategory: gossip\n---\n# T\nText.\n", "category"),
         ("url.md", b"---\nsources: [not-a-url]\n---\n# T\nText.\n", "not a web address"),
+        (
+            "renamed.md",
+            b"---\nquestions: {Visits: [how often do i visit]}\n---\n# T\n## Visiting\nText.\n",
+            "questions: no heading 'Visits'",
+        ),
+        ("blank.md", b"---\nquestions: {T: ['  ']}\n---\n# T\nText.\n", "an empty question"),
     ],
 )
 def test_bad_input_is_rejected_with_a_reason(
