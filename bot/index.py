@@ -393,7 +393,7 @@ class KnowledgeIndex:
         keyword = KeywordIndex.build(
             generation,
             [
-                (c.chunk_id, c.search_text, c.info.category, c.info.status == "published")
+                (c.chunk_id, c.keyword_text, c.info.category, c.info.status == "published")
                 for c in chunks
             ],
         )

@@ -5,6 +5,9 @@ time: a question then costs one embedding (its own), and the best sentences of t
 knowledge base can be found directly, not only inside the passages a chunk search returned.
 A new generation re-embeds only sentences whose text it has not seen before.
 
+The anticipated questions of each chunk (front matter `questions:`) are rows too, marked
+`asked`: they are searched to find the chunk, never quoted.
+
 Only `bot.index` uses this module: it decides when to build, load and query it.
 """
 
@@ -19,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.documents import Chunk
+from bot.ranking import best_rows
 from bot.saved_folder import replace_folder
 from bot.sentences import SENTENCES_VERSION, chunk_sentences, quotable
 
@@ -38,7 +42,7 @@ class SentenceHit:
 @dataclass
 class SentenceIndex:
     """Row i is sentence `texts[i]`, at `positions[i]` in chunk `chunk_ids[i]` of category
-    `categories[i]`, with vector row i."""
+    `categories[i]`, with vector row i; `asked[i]` marks an anticipated question."""
 
     generation: str
     texts: list[str]
@@ -46,12 +50,14 @@ class SentenceIndex:
     categories: np.ndarray
     positions: np.ndarray
     quotable: np.ndarray
+    asked: np.ndarray
     vectors: np.ndarray
     _rows_by_chunk: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for row, chunk_id in enumerate(self.chunk_ids):
-            self._rows_by_chunk.setdefault(chunk_id, []).append(row)
+            if not self.asked[row]:
+                self._rows_by_chunk.setdefault(chunk_id, []).append(row)
 
     @classmethod
     def build(
@@ -62,21 +68,26 @@ class SentenceIndex:
         dimension: int,
         known: Mapping[str, np.ndarray] | None = None,
     ) -> SentenceIndex:
-        """Split every chunk into sentences; embed only texts `known` has no vector for."""
+        """Split every chunk into sentences, add its questions; embed only texts `known` has
+        no vector for."""
         texts: list[str] = []
         chunk_ids: list[str] = []
         categories: list[str] = []
         positions: list[int] = []
+        asked: list[bool] = []
         for chunk in sorted(chunks, key=lambda c: c.chunk_id):
-            for position, text in enumerate(chunk_sentences(chunk.text)):
+            sentences = chunk_sentences(chunk.text)
+            for position, text in enumerate([*sentences, *chunk.questions]):
                 texts.append(text)
                 chunk_ids.append(chunk.chunk_id)
                 categories.append(chunk.info.category)
                 positions.append(position)
+                asked.append(position >= len(sentences))
         reuse = known or {}
         missing = [t for t in dict.fromkeys(texts) if t not in reuse]
         fresh = dict(zip(missing, embed(missing), strict=True)) if missing else {}
-        log.info("sentence index: %d sentences, %d newly embedded", len(texts), len(missing))
+        log.info("sentence index: %d rows, %d newly embedded", len(texts), len(missing))
+        is_asked = np.array(asked, dtype=bool)
         vectors = (
             np.stack([fresh[t] if t in fresh else reuse[t] for t in texts]).astype(np.float32)
             if texts
@@ -88,7 +99,8 @@ class SentenceIndex:
             chunk_ids=chunk_ids,
             categories=np.array(categories, dtype=object),
             positions=np.array(positions, dtype=np.int32),
-            quotable=np.array([quotable(t) for t in texts], dtype=bool),
+            quotable=np.array([quotable(t) for t in texts], dtype=bool) & ~is_asked,
+            asked=is_asked,
             vectors=vectors,
         )
 
@@ -96,24 +108,21 @@ class SentenceIndex:
         return dict(zip(self.texts, self.vectors, strict=True))
 
     def rows_of(self, chunk_id: str) -> list[int]:
-        """The rows of one chunk's sentences, in reading order."""
+        """The rows of one chunk's sentences (not its questions), in reading order."""
         return self._rows_by_chunk.get(chunk_id, [])
 
     def search(
-        self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> list[SentenceHit]:
-        """The k quotable sentences closest in meaning to `vector` (among `allowed` rows)."""
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None, questions: int = 0
+    ) -> tuple[list[SentenceHit], list[SentenceHit]]:
+        """The k quotable sentences and the `questions` anticipated questions closest in
+        meaning to `vector`, among `allowed` rows (one pass over the vectors)."""
         if not len(self.texts):
-            return []
+            return [], []
         scores = self.vectors @ vector
-        usable = self.quotable if allowed is None else self.quotable & allowed
-        scores = np.where(usable, scores, -np.inf)
-        k = min(k, int(usable.sum()))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [SentenceHit(int(row), float(scores[row])) for row in top]
+        within = np.ones(len(self.texts), dtype=bool) if allowed is None else allowed
+        sentences = _best(scores, self.quotable & within, k)
+        asked = _best(scores, self.asked & within, questions)
+        return sentences, asked
 
     def save(self, directory: Path) -> None:
         def write(folder: Path) -> None:
@@ -124,6 +133,7 @@ class SentenceIndex:
                 "chunk_ids": self.chunk_ids,
                 "categories": self.categories.tolist(),
                 "positions": self.positions.tolist(),
+                "asked": self.asked.tolist(),
             }
             (folder / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
             np.save(folder / "vectors.npy", self.vectors)
@@ -145,22 +155,33 @@ class SentenceIndex:
         except (OSError, ValueError, KeyError) as error:
             log.info("sentence index at %s not usable (%s)", directory, error)
             return None
+        asked = np.array(rows.get("asked", [False] * len(rows["texts"])), dtype=bool)
         return cls(
             generation=rows["generation"],
             texts=rows["texts"],
             chunk_ids=rows["chunk_ids"],
             categories=np.array(rows["categories"], dtype=object),
             positions=np.array(rows["positions"], dtype=np.int32),
-            quotable=np.array([quotable(t) for t in rows["texts"]], dtype=bool),
+            quotable=np.array([quotable(t) for t in rows["texts"]], dtype=bool) & ~asked,
+            asked=asked,
             vectors=vectors.astype(np.float32, copy=False),
         )
 
 
+def _best(scores: np.ndarray, usable: np.ndarray, k: int) -> list[SentenceHit]:
+    """The k best `usable` rows, best first."""
+    rows = np.flatnonzero(usable)
+    k = min(k, len(rows))
+    if k <= 0:
+        return []
+    return [SentenceHit(int(rows[i]), float(scores[rows[i]])) for i in best_rows(scores[rows], k)]
+
+
 def published_sentences(chunks: Iterable[Chunk]) -> list[str]:
-    """The sentences an index of these chunks holds (drafts are never quoted)."""
+    """The sentences and questions an index of these chunks holds (drafts are never quoted)."""
     return [
         text
         for chunk in chunks
         if chunk.info.status == "published"
-        for text in chunk_sentences(chunk.text)
+        for text in [*chunk_sentences(chunk.text), *chunk.questions]
     ]

@@ -69,7 +69,12 @@ def build_knowledge(snapshot: Snapshot, lexicon: QueryLexicon, retriever: Retrie
     ]
     glossary = Glossary(entries, widespread_terms(entries, _document_texts(snapshot)))
     names = [name for entry in glossary.entries for name in entry.names]
-    speller = SpellingCorrector.from_texts([*snapshot.sentences.texts, *names])
+    sentences = snapshot.sentences
+    # The knowledge base's own words, not its anticipated questions (typed as chat, typos too).
+    written = [
+        text for text, asked in zip(sentences.texts, sentences.asked, strict=True) if not asked
+    ]
+    speller = SpellingCorrector.from_texts([*written, *names])
     urgent = retriever.retrieve(
         EMERGENCY_QUERY,
         _EMERGENCY_PASSAGES,

@@ -13,9 +13,11 @@ from bot.sentence_index import SentenceIndex
 from bot.sentences import SENTENCES_VERSION
 
 
-def chunk(chunk_id: str, text: str, category: str = "procedure") -> Chunk:
+def chunk(
+    chunk_id: str, text: str, category: str = "procedure", questions: tuple[str, ...] = ()
+) -> Chunk:
     info = DocumentInfo(doc_id=chunk_id.split("#")[0], title="T", category=category)
-    return Chunk(chunk_id, info, "Section", 0, text)
+    return Chunk(chunk_id, info, "Section", 0, text, questions)
 
 
 class Counting:
@@ -45,7 +47,7 @@ def test_sentences_are_stored_in_reading_order_with_unit_vectors(embedder: Embed
     ]
     assert list(index.quotable[rows]) == [True, True]
     assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-4)
-    (hit, *_) = index.search(embedder.embed(["when does the core group first meet"])[0], 1)
+    (hit,), _ = index.search(embedder.embed(["when does the core group first meet"])[0], 1)
     assert index.texts[hit.row].startswith("The first core group")
 
 
@@ -113,3 +115,31 @@ def test_an_index_split_another_way_is_rebuilt_with_its_vectors_reused(
     assert SentenceIndex.load(tmp_path / "s", "g1") is None  # not served: split another way
     reused = SentenceIndex.load(tmp_path / "s")  # but its vectors are still the sentences'
     assert reused is not None and reused.texts == ["Only one sentence in it."]
+
+
+def test_anticipated_questions_find_their_chunk_but_are_never_quoted(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    chunks = [
+        chunk("a#1", "Core groups meet every six weeks.", questions=("how often is cg",)),
+        chunk(
+            "b#1",
+            "Supervision with your team manager is held every month.",
+            questions=("how often do i see my manager",),
+        ),
+    ]
+    built = SentenceIndex.build("g1", chunks, embedder.embed, embedder.dimension)
+    built.save(tmp_path / "s")
+    index = SentenceIndex.load(tmp_path / "s", "g1")
+    assert index is not None
+    assert [index.texts[r] for r in index.rows_of("a#1")] == ["Core groups meet every six weeks."]
+    vector = embedder.embed(["how often will i see my manager"])[0]
+    sentences, (hit, *_) = index.search(vector, 4, questions=2)
+    assert [index.texts[h.row] for h in sentences] == [
+        "Supervision with your team manager is held every month.",
+        "Core groups meet every six weeks.",
+    ]
+    assert (index.texts[hit.row], index.chunk_ids[hit.row]) == (
+        "how often do i see my manager",
+        "b#1",
+    )
