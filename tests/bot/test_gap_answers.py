@@ -207,6 +207,7 @@ def test_a_draft_has_complete_front_matter_and_never_replaces_a_file(tmp_path: P
         "last_reviewed": today,
         "review_due": due,
         "sources": ["https://example.org/fgc"],
+        "questions": {},
     }
     assert draft.answer in body
     front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
