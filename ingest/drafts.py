@@ -1,5 +1,5 @@
 """Knowledge-base documents written in Slack: a draft with complete front matter, published
-later by a second practice lead.
+later by a second practice lead; and a staff question added to a section it answers.
 
 A draft is `KNOWLEDGE_BASE_DIR/<category>/<id>.md`, its id made from its title and never
 the id or file of another document. Its review date follows the knowledge base's own
@@ -21,7 +21,7 @@ import yaml
 
 from bot.documents import DocumentInfo
 from ingest.errors import LoadError
-from ingest.metadata import slugify, split_front_matter
+from ingest.metadata import headings, slugify, split_front_matter
 
 # The front matter as `_document` writes it: between two lines of three dashes.
 _FRONT_MATTER = re.compile(r"---\n(.*?\n)---\n", re.DOTALL)
@@ -97,11 +97,28 @@ def set_status(path: Path, status: str, by: str | None = None) -> None:
     front.pop("published_by", None)
     if by is not None:
         front["published_by"] = by
-    text = _document(front, body)
+    _replace(path, _document(front, body))
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write `text` over the file at once, if ingest will read it."""
     split_front_matter(text)  # what ingest will read must still be valid
     partial = path.with_name(f".{path.name}.tmp")  # hidden: ingest skips it
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)  # readers see the old file or the new one, never half
+
+
+def add_question(path: Path, heading: str, question: str) -> None:
+    """Add `question` to the anticipated questions of the section `heading` of a Markdown
+    document (front matter `questions:`); nothing changes if it is there already."""
+    front, body = _read(path)
+    if heading not in headings(body):
+        raise LoadError(f"no heading {heading!r} in {path.name}")
+    asked = front.get("questions") or {}
+    if question in asked.get(heading, []):
+        return
+    front["questions"] = {**asked, heading: [*asked.get(heading, []), question]}
+    _replace(path, _document(front, body))
 
 
 def _read(path: Path) -> tuple[dict[str, object], str]:

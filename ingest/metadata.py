@@ -110,11 +110,15 @@ def document_info(
 def section_questions(meta: FrontMatter, body: str) -> dict[str, tuple[str, ...]]:
     """The front matter's questions by heading; a heading the body does not have is an error
     (a renamed section would otherwise lose its questions without a word)."""
-    headings = set(_ANY_HEADING.findall(body))
-    unknown = [heading for heading in meta.questions if heading not in headings]
+    unknown = [heading for heading in meta.questions if heading not in headings(body)]
     if unknown:
         raise LoadError(f"questions: no heading {unknown[0]!r} in this document")
     return {heading: tuple(asked) for heading, asked in meta.questions.items()}
+
+
+def headings(body: str) -> set[str]:
+    """The text of every heading of a Markdown body, at any level."""
+    return set(_ANY_HEADING.findall(body))
 
 
 def slugify(name: str) -> str:

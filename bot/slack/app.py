@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.services import Services
-from bot.slack import admin, feedback, gap_answers, questions, reviews
+from bot.slack import admin, already_answered, feedback, gap_answers, questions, reviews
 from bot.slack.answer_pool import AnswerPool
 from bot.slack.metrics import SlackMetrics
 
@@ -53,5 +53,6 @@ def create_app(services: Services, answers: AnswerPool, metrics: SlackMetrics) -
     feedback.register(app, services, metrics)
     admin.register(app, services)
     gap_answers.register(app, services)
+    already_answered.register(app, services)
     reviews.register(app, services)
     return app

@@ -77,11 +77,11 @@ def register(app: App, services: Services) -> None:
         ack()
         user = body["user"]["id"]
         if not is_admin(services, client, user):
-            _tell(client, user, NOT_ALLOWED)
+            tell(client, user, NOT_ALLOWED)
             return
         gap = services.store.open_gap(body["actions"][0].get("value", ""))
         if gap is None:
-            _tell(client, user, GAP_CLOSED)
+            tell(client, user, GAP_CLOSED)
             publish_home(services, client, user)
             return
         client.views_open(trigger_id=body["trigger_id"], view=gap_answer_modal(gap))
@@ -123,16 +123,9 @@ def read_modal(values: dict[str, Any]) -> tuple[Written, dict[str, str]]:
         (QUESTION, written.question, QUESTION_CHARS),
         (ANSWER, written.answer, ANSWER_CHARS),
     ):
-        kinds = sorted({found.kind for found in find_personal_data(text)})
-        if not text:
-            errors[block] = "This cannot be empty."
-        elif len(text) > limit:
-            errors[block] = f"Keep it to {limit} characters."
-        elif kinds:
-            errors[block] = (
-                f"Remove the personal data ({', '.join(kinds)}): documents state facts from "
-                "public sources, never case details or contact details of people."
-            )
+        problem = text_problem(text, limit)
+        if problem:
+            errors[block] = problem
     try:
         FrontMatter(sources=[written.source])  # the rule ingest applies to `sources`
     except ValidationError:
@@ -142,10 +135,26 @@ def read_modal(values: dict[str, Any]) -> tuple[Written, dict[str, str]]:
     return written, errors
 
 
+def text_problem(text: str, limit: int) -> str:
+    """Why a modal's text cannot go into a document ("" if it can): empty, too long, or
+    holding personal data."""
+    kinds = sorted({found.kind for found in find_personal_data(text)})
+    if not text:
+        return "This cannot be empty."
+    if len(text) > limit:
+        return f"Keep it to {limit} characters."
+    if kinds:
+        return (
+            f"Remove the personal data ({', '.join(kinds)}): documents state facts from "
+            "public sources, never case details or contact details of people."
+        )
+    return ""
+
+
 def save_draft(services: Services, client: Any, user: str, gap_id: str, written: Written) -> None:
     """Write the draft document, ingest it, and list it for a second practice lead."""
     if not is_admin(services, client, user):
-        _tell(client, user, NOT_ALLOWED)
+        tell(client, user, NOT_ALLOWED)
         return
     settings, today = services.settings, date.today()
     gap = services.store.open_gap(gap_id)
@@ -171,12 +180,12 @@ def save_draft(services: Services, client: Any, user: str, gap_id: str, written:
             taken={doc.doc_id for doc in documents},
         )
     except OSError as error:
-        _tell(client, user, f"Could not save the draft: {error}.\n{kept}")
+        tell(client, user, f"Could not save the draft: {error}.\n{kept}")
         return
-    failed = _ingest(services, path)
+    failed = ingest_file(services, path)
     if failed:
         path.unlink(missing_ok=True)
-        _tell(client, user, f"Could not save the draft: {escape(failed)}.\n{kept}")
+        tell(client, user, f"Could not save the draft: {escape(failed)}.\n{kept}")
         return
     services.store.add_gap_answer(
         doc_id=doc_id,
@@ -186,7 +195,7 @@ def save_draft(services: Services, client: Any, user: str, gap_id: str, written:
         gap=gap.question if gap else "",
         author=user,
     )
-    _tell(
+    tell(
         client,
         user,
         f"Draft saved as `{escape(path.name)}` in {written.category}: *{escape(draft.title)}*. "
@@ -198,34 +207,34 @@ def save_draft(services: Services, client: Any, user: str, gap_id: str, written:
 def publish(services: Services, client: Any, user: str, value: str) -> None:
     """Publish a draft (a practice lead other than its author), then tell who asked."""
     if not is_admin(services, client, user):
-        _tell(client, user, NOT_ALLOWED)
+        tell(client, user, NOT_ALLOWED)
         return
     store = services.store
     draft = store.gap_answer(_answer_id(value))
     if draft is None or draft.state != "draft":
-        _tell(client, user, DECIDED)
+        tell(client, user, DECIDED)
         return
     if draft.author == user:
-        _tell(client, user, FOUR_EYES)
+        tell(client, user, FOUR_EYES)
         return
     published = store.publish_gap_answer(draft.id, user)
     if published is None:  # another practice lead got there first
-        _tell(client, user, DECIDED)
+        tell(client, user, DECIDED)
         return
     path = Path(published.path)
     try:
         set_status(path, "published", by=user)
-        failed = _ingest(services, path)
+        failed = ingest_file(services, path)
     except (OSError, LoadError) as error:
         failed = str(error)
     if failed:
         store.reopen_gap_answer(published.id)
         with contextlib.suppress(OSError, LoadError):
             set_status(path, "draft")
-        _tell(client, user, f"Could not publish *{escape(published.title)}*: {escape(failed)}.")
+        tell(client, user, f"Could not publish *{escape(published.title)}*: {escape(failed)}.")
         return
     told = tell_askers(services, client, published)
-    _tell(
+    tell(
         client,
         user,
         f"Published *{escape(published.title)}*: staff get answers from it now. "
@@ -237,11 +246,11 @@ def publish(services: Services, client: Any, user: str, value: str) -> None:
 def discard(services: Services, client: Any, user: str, value: str) -> None:
     """Discard a draft: its file is deleted and its chunks leave the index."""
     if not is_admin(services, client, user):
-        _tell(client, user, NOT_ALLOWED)
+        tell(client, user, NOT_ALLOWED)
         return
     discarded = services.store.discard_gap_answer(_answer_id(value), user)
     if discarded is None:
-        _tell(client, user, DECIDED)
+        tell(client, user, DECIDED)
         return
     path = Path(discarded.path)
     path.unlink(missing_ok=True)
@@ -249,7 +258,7 @@ def discard(services: Services, client: Any, user: str, value: str) -> None:
     # next one, which removes them too; until then the draft is still never used in answers.
     with contextlib.suppress(ReindexBusyError):
         services.reindex([path])
-    _tell(client, user, f"Discarded *{escape(discarded.title)}*; its file was deleted.")
+    tell(client, user, f"Discarded *{escape(discarded.title)}*; its file was deleted.")
     publish_home(services, client, user)
 
 
@@ -290,7 +299,7 @@ def reply_place(thread: str | None) -> tuple[str, str | None] | None:
     return None
 
 
-def _ingest(services: Services, path: Path) -> str:
+def ingest_file(services: Services, path: Path) -> str:
     """Ingest one file; what went wrong, or "" if it went in."""
     try:
         report = services.reindex([path])
@@ -312,6 +321,6 @@ def _answer_id(value: str) -> int:
     return int(value) if value.isdigit() else -1
 
 
-def _tell(client: Any, user: str, text: str) -> None:
+def tell(client: Any, user: str, text: str) -> None:
     """A direct message from the bot to `user` (its Messages tab)."""
     client.chat_postMessage(channel=user, text=text)

@@ -1,4 +1,4 @@
-"""Block Kit for answering knowledge gaps: the App Home's gaps and drafts, and the modal."""
+"""Block Kit for answering knowledge gaps: the App Home's gaps and drafts, and the modals."""
 
 from __future__ import annotations
 
@@ -13,32 +13,43 @@ WRITE_GAP_ANSWER = "write_gap_answer"
 PUBLISH_GAP_ANSWER = "publish_gap_answer"
 DISCARD_GAP_ANSWER = "discard_gap_answer"
 GAP_ANSWER_MODAL = "gap_answer_modal"
+ALREADY_ANSWERED = "already_answered"
+ALREADY_ANSWERED_MODAL = "already_answered_modal"
 DRAFTS_HEADING = "Answers waiting for a second practice lead"
 # The modal's inputs, by block id (each block's input element has the same action id).
 QUESTION, ANSWER, SOURCE, CATEGORY = "question", "answer", "source", "category"
+SECTION = "section"  # the Already answered modal's choice of section
 # A question becomes the document's title, so it is a line; an answer may use all of the
 # 3,000 characters Slack allows a text input.
 QUESTION_CHARS = 150
 ANSWER_CHARS = 3000
 # How much of a gap's question the App Home shows (a section's text holds 3,000 characters).
 _SHOWN_CHARS = 300
+# Slack's limit on the text of a radio button's option.
+_OPTION_CHARS = 75
 
 Block = dict[str, Any]
 
 
 def gap_blocks(gaps: list[Gap]) -> list[Block]:
-    """One section per gap, with its Write an answer button."""
-    return [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"{escape(gap.question[:_SHOWN_CHARS])} ({gap.count}×)",
+    """One section per gap, with its Write an answer button, and Already answered."""
+    blocks: list[Block] = []
+    for gap in gaps:
+        blocks += [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"{escape(gap.question[:_SHOWN_CHARS])} ({gap.count}×)",
+                },
+                "accessory": _button("Write an answer", WRITE_GAP_ANSWER, gap.id),
             },
-            "accessory": _button("Write an answer", WRITE_GAP_ANSWER, gap.id),
-        }
-        for gap in gaps
-    ]
+            {
+                "type": "actions",
+                "elements": [_button("Already answered", ALREADY_ANSWERED, gap.id)],
+            },
+        ]
+    return blocks
 
 
 def draft_blocks(drafts: list[GapAnswer], viewer: str) -> list[Block]:
@@ -119,6 +130,49 @@ def gap_answer_modal(gap: Gap) -> Block:
             _input(CATEGORY, "Category", {"type": "static_select", "options": options}),
         ],
     }
+
+
+def already_answered_modal(gap: Gap, sections: list[str], metadata: str) -> Block:
+    """Already answered: the question (the gap's, editable) and the section that answers it,
+    one of `sections` ("Title – Heading"); `metadata` says which is which."""
+    options = [
+        {"text": _plain(_shortened(name, _OPTION_CHARS)), "value": str(n)}
+        for n, name in enumerate(sections)
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ALREADY_ANSWERED_MODAL,
+        "private_metadata": metadata,
+        "title": _plain("Already answered"),
+        "submit": _plain("Add the question"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            _context(
+                f"Asked {gap.count} times. The question is added to the section's anticipated "
+                "questions, so questions asked this way find it; it is never quoted. No case "
+                "details."
+            ),
+            _input(
+                QUESTION,
+                "Question, as staff ask it",
+                {
+                    "type": "plain_text_input",
+                    "initial_value": gap.question[:QUESTION_CHARS],
+                    "max_length": QUESTION_CHARS,
+                },
+            ),
+            _input(
+                SECTION,
+                "The section that answers it",
+                {"type": "radio_buttons", "options": options},
+                hint="The sections the bot finds closest to the question.",
+            ),
+        ],
+    }
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _input(block_id: str, label: str, element: Block, hint: str | None = None) -> Block:

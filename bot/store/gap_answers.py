@@ -5,7 +5,8 @@ sources do not hold the answer) whose redacted text, trimmed and lower-cased, is
 the grouping the App Home and `bcft feedback report` show. An answer is a draft document
 until a practice lead other than its author publishes it; publishing closes the gap for every
 question of it asked until then, so a question asked after that and still not answered opens
-the gap again.
+the gap again. A gap a published section already answers is closed the same way, by a record
+published at once (`close_gap`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,28 @@ class GapAnswers(StoreBase):
             "author": author,
             "drafted_at": time.time(),
             "state": DRAFT,
+        }
+        with self._begin() as db:
+            (answer_id,) = db.execute(gap_answers.insert().values(row)).inserted_primary_key
+        return GapAnswer(id=answer_id, **row)
+
+    def close_gap(
+        self, *, doc_id: str, title: str, category: str, path: str, gap: str, author: str
+    ) -> GapAnswer:
+        """Record that a published section answers `gap` (a practice lead added the gap's
+        question to it): published at once, closing the gap like a published answer."""
+        now = time.time()
+        row = {
+            "doc_id": doc_id,
+            "title": title,
+            "category": category,
+            "path": path,
+            "gap": gap,
+            "author": author,
+            "drafted_at": now,
+            "state": PUBLISHED,
+            "decided_by": author,
+            "decided_at": now,
         }
         with self._begin() as db:
             (answer_id,) = db.execute(gap_answers.insert().values(row)).inserted_primary_key
