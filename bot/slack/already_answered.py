@@ -26,7 +26,14 @@ from bot.render.slack_blocks import escape
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.admin import NOT_ALLOWED, is_admin, publish_home
-from bot.slack.gap_answers import GAP_CLOSED, ingest_file, tell, tell_askers, text_problem
+from bot.slack.gap_answers import (
+    GAP_CLOSED,
+    ingest_file,
+    open_gap_for,
+    tell,
+    tell_askers,
+    text_problem,
+)
 from bot.slack.gap_views import (
     ALREADY_ANSWERED,
     ALREADY_ANSWERED_MODAL,
@@ -61,13 +68,8 @@ def register(app: App, services: Services) -> None:
     def on_press(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
         user = body["user"]["id"]
-        if not is_admin(services, client, user):
-            tell(client, user, NOT_ALLOWED)
-            return
-        gap = services.store.open_gap(body["actions"][0].get("value", ""))
+        gap = open_gap_for(services, client, user, body["actions"][0].get("value", ""))
         if gap is None:
-            tell(client, user, GAP_CLOSED)
-            publish_home(services, client, user)
             return
         sections = nearest_sections(services, gap.question)
         if not sections:
@@ -156,13 +158,14 @@ def add_to_section(
         )
         publish_home(services, client, user)
         return
-    closed = services.store.close_gap(
+    closed = services.store.add_gap_answer(
         doc_id=doc_id,
         title=name,
         category=info.category,
         path=str(path),
         gap=gap.question,
         author=user,
+        published=True,
     )
     told = tell_askers(services, client, closed)
     tell(

@@ -40,7 +40,7 @@ from bot.slack.gap_views import (
     WRITE_GAP_ANSWER,
     gap_answer_modal,
 )
-from bot.store import GapAnswer
+from bot.store import Gap, GapAnswer
 from ingest.drafts import Draft, review_due, set_status, write_draft
 from ingest.errors import LoadError
 from ingest.metadata import FrontMatter
@@ -76,15 +76,9 @@ def register(app: App, services: Services) -> None:
     def on_write(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
         user = body["user"]["id"]
-        if not is_admin(services, client, user):
-            tell(client, user, NOT_ALLOWED)
-            return
-        gap = services.store.open_gap(body["actions"][0].get("value", ""))
-        if gap is None:
-            tell(client, user, GAP_CLOSED)
-            publish_home(services, client, user)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=gap_answer_modal(gap))
+        gap = open_gap_for(services, client, user, body["actions"][0].get("value", ""))
+        if gap is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=gap_answer_modal(gap))
 
     @app.view(GAP_ANSWER_MODAL)
     def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
@@ -104,6 +98,19 @@ def register(app: App, services: Services) -> None:
     def on_discard(ack: Any, body: dict[str, Any], client: Any) -> None:
         ack()
         discard(services, client, body["user"]["id"], body["actions"][0].get("value", ""))
+
+
+def open_gap_for(services: Services, client: Any, user: str, gap_id: str) -> Gap | None:
+    """The open gap a practice lead pressed a button for; None, with `user` told why, if they
+    are not a practice lead or the gap is closed."""
+    if not is_admin(services, client, user):
+        tell(client, user, NOT_ALLOWED)
+        return None
+    gap = services.store.open_gap(gap_id)
+    if gap is None:
+        tell(client, user, GAP_CLOSED)
+        publish_home(services, client, user)
+    return gap
 
 
 def read_modal(values: dict[str, Any]) -> tuple[Written, dict[str, str]]:

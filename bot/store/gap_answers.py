@@ -6,7 +6,7 @@ the grouping the App Home and `bcft feedback report` show. An answer is a draft 
 until a practice lead other than its author publishes it; publishing closes the gap for every
 question of it asked until then, so a question asked after that and still not answered opens
 the gap again. A gap a published section already answers is closed the same way, by a record
-published at once (`close_gap`).
+published at once.
 """
 
 from __future__ import annotations
@@ -93,30 +93,21 @@ class GapAnswers(StoreBase):
         return next((gap for gap in self.open_gaps(limit=None) if gap.id == gap_id), None)
 
     def add_gap_answer(
-        self, *, doc_id: str, title: str, category: str, path: str, gap: str, author: str
+        self,
+        *,
+        doc_id: str,
+        title: str,
+        category: str,
+        path: str,
+        gap: str,
+        author: str,
+        published: bool = False,
     ) -> GapAnswer:
-        """Record a draft written for `gap` ("" if it answers no open gap)."""
-        row = {
-            "doc_id": doc_id,
-            "title": title,
-            "category": category,
-            "path": path,
-            "gap": gap,
-            "author": author,
-            "drafted_at": time.time(),
-            "state": DRAFT,
-        }
-        with self._begin() as db:
-            (answer_id,) = db.execute(gap_answers.insert().values(row)).inserted_primary_key
-        return GapAnswer(id=answer_id, **row)
-
-    def close_gap(
-        self, *, doc_id: str, title: str, category: str, path: str, gap: str, author: str
-    ) -> GapAnswer:
-        """Record that a published section answers `gap` (a practice lead added the gap's
-        question to it): published at once, closing the gap like a published answer."""
+        """Record a draft written for `gap` ("" if it answers no open gap); with `published`,
+        a published section that answers it (a practice lead added the gap's question to it),
+        published at once by `author` and closing the gap like a published answer."""
         now = time.time()
-        row = {
+        row: dict[str, Any] = {
             "doc_id": doc_id,
             "title": title,
             "category": category,
@@ -124,10 +115,10 @@ class GapAnswers(StoreBase):
             "gap": gap,
             "author": author,
             "drafted_at": now,
-            "state": PUBLISHED,
-            "decided_by": author,
-            "decided_at": now,
+            "state": DRAFT,
         }
+        if published:
+            row |= {"state": PUBLISHED, "decided_by": author, "decided_at": now}
         with self._begin() as db:
             (answer_id,) = db.execute(gap_answers.insert().values(row)).inserted_primary_key
         return GapAnswer(id=answer_id, **row)

@@ -55,9 +55,9 @@ def test_a_gap_closed_by_a_section_is_closed_for_the_questions_asked_until_then(
     earlier = ask(store, QUESTION, thread="C1:1.1")
     hours_ago(store, earlier, 1)
     (gap,) = store.open_gaps()
-    closed = store.close_gap(
+    closed = store.add_gap_answer(
         doc_id="lado", title=LADO, category="procedure", path="/kb/lado.md",
-        gap=gap.question, author="U0LEAD",
+        gap=gap.question, author="U0LEAD", published=True,
     )  # fmt: skip
     assert (closed.state, closed.decided_by) == ("published", "U0LEAD")
     assert store.open_gaps() == [] and store.gap_answer_drafts() == []
