@@ -4,9 +4,10 @@ Already answered (beside Write an answer in the App Home) offers the sections th
 closest to the gap's question. The lead picks the one that answers it, and the question, as
 staff asked it (editable, checked for personal data), is added to that section's anticipated
 questions in its document's front matter (`ingest.drafts.add_question`); the document is
-ingested again. The bot is then asked the question: only if it now answers it from that
-section is the gap closed and each asker told, as for a published answer. Otherwise the
-question stays in the file (the lead said the section answers it) and the gap stays open.
+ingested again. The bot is then asked the gap's question, as staff asked it: only if it now
+answers it from that section is the gap closed and each asker told, as for a published
+answer. Otherwise the question stays in the file (the lead said the section answers it) and
+the gap stays open.
 
 No second practice lead is needed: nothing staff read changes, since an anticipated question
 is only searched, never quoted, and the answer comes from a section already published.
@@ -147,7 +148,7 @@ def add_to_section(
         text = f"Could not add the question to *{escape(name)}*: {escape(failed)}."
         tell(client, user, f"{text} Nothing was changed.")
         return
-    answer = services.engine.ask(question)
+    answer = services.engine.ask(gap.question)  # as staff asked it, before the lead's edits
     if answer.reason != "answered" or doc_id not in {source.doc_id for source in answer.sources}:
         tell(
             client,
