@@ -15,7 +15,7 @@ from ingest.drafts import add_question
 from ingest.errors import LoadError
 from ingest.metadata import split_front_matter
 from tests.bot import test_store
-from tests.bot.test_gap_answers import ask, dms_to, home_for, hours_ago, press
+from tests.bot.test_gap_answers import ask, dms_to, home_for, hours_ago, press, submit_view
 from tests.support.documents import write_markdown
 from tests.support.fake_slack import FakeSlack, SlackSender
 from tests.support.slack import (
@@ -84,11 +84,13 @@ def refusing(tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack, em
         yield app, SlackSender(f"{base}/slack/events", SECRET)
 
 
-def gap_with_asker(store: Store, tag: str) -> tuple[str, str]:
-    """A gap asked once in a channel thread: its id and the thread's channel."""
+def gap_with_asker(app: Any, tag: str) -> tuple[Store, str, str]:
+    """The running bot's store, with a gap asked once in a channel thread: the store, the
+    gap's id and the thread's channel."""
+    store = open_store(app.services.settings)
     ask(store, QUESTION, thread=f"C0{tag}:1.1")
     (gap,) = [g for g in store.open_gaps() if g.question == QUESTION]
-    return gap.id, f"C0{tag}"
+    return store, gap.id, f"C0{tag}"
 
 
 def open_modal(slack: SlackSender, fake: FakeSlack, user: str, gap_id: str) -> dict[str, Any]:
@@ -105,20 +107,7 @@ def choose(slack: SlackSender, user: str, view: dict[str, Any], section: str, qu
         "question": {"question": {"type": "plain_text_input", "value": question}},
         "section": {"section": {"type": "radio_buttons", "selected_option": options.get(section)}},
     }
-    reply = slack.interaction(
-        {
-            "type": "view_submission",
-            "user": {"id": user},
-            "view": {
-                "type": "modal",
-                "callback_id": "already_answered_modal",
-                "private_metadata": view["private_metadata"],
-                "state": {"values": values},
-            },
-        }
-    )
-    assert reply.status == 200
-    return json.loads(reply.body) if reply.body else {}
+    return submit_view(slack, user, "already_answered_modal", view["private_metadata"], values)
 
 
 def lado_file(app: Any) -> Path:
@@ -129,8 +118,7 @@ def test_a_section_that_answers_the_gap_closes_it_and_its_askers_are_told(
     answering, fake_slack: FakeSlack
 ) -> None:
     app, slack = answering
-    store = open_store(app.services.settings)
-    gap_id, channel = gap_with_asker(store, "ALR")
+    store, gap_id, channel = gap_with_asker(app, "ALR")
     home = json.dumps(home_for(slack, fake_slack, ADMIN))
     assert "already_answered" in home and gap_id in home
 
@@ -159,8 +147,7 @@ def test_a_section_the_bot_still_does_not_answer_from_leaves_the_gap_open(
     refusing, fake_slack: FakeSlack
 ) -> None:
     app, slack = refusing
-    store = open_store(app.services.settings)
-    gap_id, channel = gap_with_asker(store, "ALRNO")
+    store, gap_id, channel = gap_with_asker(app, "ALRNO")
     view = open_modal(slack, fake_slack, ADMIN, gap_id)
     assert choose(slack, ADMIN, view, LADO, QUESTION) == {}
 

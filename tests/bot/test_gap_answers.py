@@ -306,14 +306,22 @@ def submit(slack: SlackSender, user: str, gap_id: str, **fields: str | None) -> 
             }
         },
     }
+    return submit_view(slack, user, "gap_answer_modal", gap_id, values)
+
+
+def submit_view(
+    slack: SlackSender, user: str, callback_id: str, metadata: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Submit a modal with these input values; Slack's reply to the submission (empty:
+    closed)."""
     reply = slack.interaction(
         {
             "type": "view_submission",
             "user": {"id": user},
             "view": {
                 "type": "modal",
-                "callback_id": "gap_answer_modal",
-                "private_metadata": gap_id,
+                "callback_id": callback_id,
+                "private_metadata": metadata,
                 "state": {"values": values},
             },
         }
