@@ -85,16 +85,13 @@ def fit_scope(vectors: np.ndarray, labels: np.ndarray) -> ScopeModel:
 
 
 def cross_fitted_records(
-    engine: AnswerEngine,
-    fitting: list[Question],
-    others: list[Question],
-    progress: Progress | None = None,
+    engine: AnswerEngine, fitting: list[Question], progress: Progress | None = None
 ) -> tuple[list[dict[str, Any]], ScopeModel]:
     """Evaluation records of `fitting`, each answered with a scope model that never saw it,
-    and the scope model fitted on all the questions (`fitting` and `others`)."""
+    and the scope model fitted on all of them."""
     scoped = [q for q in fitting if q.kind in _SCOPED]
     own = _embedded(engine, scoped)  # each question embedded once, whatever fold it is in
-    shared = _embedded(engine, others) + _examples(engine)
+    shared = _examples(engine)
     records: list[dict[str, Any]] = []
     previous = engine.scope
     try:

@@ -1,8 +1,9 @@
 """The four question sets the bot is measured on, and the goals each must meet.
 
 - shipped: written with the knowledge base; the set changes are tried against (dev).
-- held-out: written separately from the knowledge base without sight of the code; used to
-  fit the confidence calibrator and the refusal threshold, never read while changing code.
+- held-out: written separately from the knowledge base without sight of the code; with the
+  shipped set, fits the confidence calibrator and the refusal threshold; never read while
+  changing code.
 - blind: written from the public fact pack only, by someone who saw neither the code nor the
   knowledge base; measured, never tuned on (see eval/blind/README.md).
 - blind-2: written the same way at the start of stop 19, after the first blind set had been

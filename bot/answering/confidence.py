@@ -5,13 +5,15 @@ are in meaning, how strongly keywords matched and whether both searches agree, h
 what is specific about the question the answer states, words no document uses, the kind of
 answer asked for, closeness to requests the bot does not handle, and what the scope model
 makes of the question's meaning: bot/answering/scope.py). Two logistic models, fitted
-on the held-out question set (`bcft eval calibrate`), read the same evidence:
+by `bcft eval calibrate`, read the same evidence:
 
-- **in scope**: the probability that the question is one the knowledge base covers. The bot
-  answers only above a threshold set on the held-out out-of-scope questions, so that at most
-  a share alpha of such questions are answered (split conformal; see eval/calibrate.py).
-- **right**: the probability that the chosen answer states what was asked, shown as the
-  answer's confidence and checked for calibration in every evaluation.
+- **in scope**: the probability that the question is one the knowledge base covers, learned
+  from the shipped and held-out sets. The bot answers only above a threshold set on their
+  out-of-scope questions, so that about a share alpha of such questions are answered
+  (cross-conformal; see eval/calibrate.py).
+- **right**: the probability that the chosen answer states what was asked, learned from the
+  held-out set, shown as the answer's confidence and checked for calibration in every
+  evaluation.
 
 Two models, because "is this covered?" and "did I pick the right sentences?" are different
 questions: a covered question can get a wrong answer, and teaching one model both made it

@@ -81,19 +81,19 @@ def test_each_question_is_answered_with_a_scope_model_fitted_without_it(
     support_engine: AnswerEngine,
 ) -> None:
     before = support_engine.scope
-    records, final = cross_fitted_records(support_engine, FITTING, OTHERS)
+    records, final = cross_fitted_records(support_engine, FITTING)
     assert support_engine.scope is before  # the support_engine's own model is back in place
     assert sorted(r["id"] for r in records) == sorted(q.id for q in FITTING)
     by_id = {r["id"]: r for r in records}
     for start in range(FOLDS):
         fold = FITTING[start::FOLDS]
-        rest = [q for q in FITTING if q not in fold] + OTHERS
+        rest = [q for q in FITTING if q not in fold]
         unseen = fit_scope(*labelled_vectors(support_engine, rest))
         for question in fold:
             (vector,) = support_engine.query_vectors(question.question)
             evidence = by_id[question.id]["response"]["evidence"]
             assert evidence["topic_in_scope"] == pytest.approx(unseen.log_odds(vector), abs=1e-4)
-    assert final.fitted["questions"] == len(labelled_vectors(support_engine, FITTING + OTHERS)[1])
+    assert final.fitted["questions"] == len(labelled_vectors(support_engine, FITTING)[1])
 
 
 def test_the_examples_of_requests_not_handled_are_learned_as_out_of_scope(

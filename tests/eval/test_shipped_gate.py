@@ -15,17 +15,17 @@ from tests.support.processes import bcft, env_for
 
 PROJECT = Path(__file__).resolve().parents[2]
 # metric: (floor, True if lower is better), per set. Measured on 2026-12-04 (README); exact pass
-# counts no refusal as a pass, even one whose signpost names the fact. Three floors were lowered
-# at stop 23 on purpose (README, stop 23's change): the blind set's out-of-scope refusal (one
-# question) and calibration error, blind-2's wrongly refused (two questions), for more answers
-# stated on the blind set and the answer in the top 5 more often on every set.
+# counts no refusal as a pass, even one whose signpost names the fact. Two floors were lowered
+# at stop 24 on purpose (README, stop 24's change): out-of-scope refusal on the held-out set (two
+# questions) and the blind set (one), for fewer answerable questions refused and more answers
+# stated on every set.
 FLOORS = {
     "shipped": {
         "urgent_recall": (1.0, False),
         "urgent_precision": (0.9, False),
         "oos_refusal": (0.95, False),
-        "false_refusal": (0.19, True),
-        "exact_pass": (0.71, False),
+        "false_refusal": (0.15, True),
+        "exact_pass": (0.75, False),
         "answer_in_top_5": (0.97, False),
         "citation_validity": (1.0, False),
         "ece": (0.17, True),
@@ -33,9 +33,9 @@ FLOORS = {
     "held-out": {
         "urgent_recall": (1.0, False),
         "urgent_precision": (0.9, False),
-        "oos_refusal": (0.95, False),
-        "false_refusal": (0.24, True),
-        "exact_pass": (0.62, False),
+        "oos_refusal": (0.94, False),
+        "false_refusal": (0.23, True),
+        "exact_pass": (0.64, False),
         "answer_in_top_5": (0.92, False),
         "citation_validity": (1.0, False),
         "ece": (0.1, True),
@@ -43,9 +43,9 @@ FLOORS = {
     "blind": {
         "urgent_recall": (1.0, False),
         "urgent_precision": (0.9, False),
-        "oos_refusal": (0.94, False),
-        "false_refusal": (0.33, True),
-        "exact_pass": (0.5, False),
+        "oos_refusal": (0.91, False),
+        "false_refusal": (0.32, True),
+        "exact_pass": (0.54, False),
         "answer_in_top_5": (0.95, False),
         "citation_validity": (1.0, False),
         "ece": (0.11, True),
@@ -54,8 +54,8 @@ FLOORS = {
         "urgent_recall": (1.0, False),
         "urgent_precision": (0.8, False),
         "oos_refusal": (0.88, False),
-        "false_refusal": (0.35, True),
-        "exact_pass": (0.46, False),
+        "false_refusal": (0.3, True),
+        "exact_pass": (0.49, False),
         "answer_in_top_5": (0.92, False),
         "citation_validity": (1.0, False),
         "ece": (0.1, True),
