@@ -34,7 +34,7 @@ from bot.answering.conversation import with_topic
 from bot.answering.extractive import MAX_SENTENCES, Extract, Sentence, extract
 from bot.answering.knowledge import Knowledge, build_knowledge
 from bot.answering.llm import synthesise
-from bot.answering.question_parts import question_parts
+from bot.answering.question_parts import question_parts, situation
 from bot.answering.scope import ScopeModel
 from bot.answering.signposts import CALL_999
 from bot.answers import Answer, Reason, Source
@@ -461,7 +461,8 @@ def plan_searches(
 
     One question: search with the whole message, whose situation says what it is about; the
     question itself says what kind of answer is wanted. Several: each searched on its own,
-    the ones before it counting as the conversation so far.
+    after the situation (which says what all of them are about), the ones before it counting
+    as the conversation so far.
     """
     idf = knowledge.snapshot.keyword.idf
     message = in_knowledge_base_words(question, knowledge)
@@ -469,9 +470,11 @@ def plan_searches(
     asked = question_parts(message)
     if len(asked) == 1:
         return [(with_topic(message, earlier, idf), asked[0])]
+    told = situation(message)
     searches = []
     for text in asked:
-        searches.append((with_topic(text, earlier, idf), text))
+        search = with_topic(text, earlier, idf)
+        searches.append((f"{told} {search}" if told else search, text))
         earlier.append(text)
     return searches
 

@@ -3,7 +3,8 @@
 "new referral just landed at the front door, how long have we got to decide?" asks one
 question after a situation: the whole message is searched (the situation says what it is
 about) and the question says what kind of answer is wanted. "how long does an EPO last and
-can it be extended?" asks two, and each is answered on its own.
+can it be extended?" asks two, and each is answered on its own; in "private fostering visits -
+how often in year 1, and how often after that?" the situation says what both are about.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def question_parts(message: str) -> list[str]:
             if len(part.split()) >= MIN_PART_WORDS or (part and not parts):
                 parts.append(part)
     return parts or [message.strip()]
+
+
+def situation(message: str) -> str:
+    """What the message says besides its questions: the sentences that ask nothing."""
+    return " ".join(s for s in _sentences(message) if not _is_question(s))
 
 
 def _sentences(message: str) -> list[str]:

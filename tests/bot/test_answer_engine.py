@@ -195,6 +195,13 @@ def test_both_parts_of_a_two_part_question_are_answered(engine: AnswerEngine) ->
     assert "15 working days" in answer.answer and "10 working days" in answer.answer
 
 
+def test_the_topic_told_before_two_questions_is_searched_with_each(engine: AnswerEngine) -> None:
+    """Neither question names what it is about: the words before them do."""
+    answer = engine.ask("core groups - when is the first one held, and what does it do?")
+    assert answer.reason == "answered"
+    assert "10 working days" in answer.answer and "detailed working plan" in answer.answer
+
+
 def test_a_misspelt_question_finds_what_it_means(engine: AnswerEngine) -> None:
     answer = engine.ask("how soon after the stratergy discusion is the initail confrence?")
     assert "15 working days" in answer.answer

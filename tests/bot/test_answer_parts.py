@@ -8,7 +8,7 @@ import pytest
 
 from bot.answering.concepts import answer_type
 from bot.answering.conversation import with_topic
-from bot.answering.question_parts import question_parts
+from bot.answering.question_parts import question_parts, situation
 from bot.retrieval.lexicon import QueryLexicon, TermsError, load_query_lexicon
 from bot.retrieval.spelling import SpellingCorrector
 from bot.text import split_sentences
@@ -110,6 +110,14 @@ def test_a_message_is_split_into_the_questions_it_asks(
         assert len(found) == 2, found
     else:
         assert found == parts
+
+
+def test_the_situation_is_what_a_message_says_besides_its_questions() -> None:
+    message = "private fostering visits - how often in year 1, and how often after that?"
+    assert question_parts(message) == ["how often in year 1", "how often after that?"]
+    assert situation(message) == "private fostering visits"
+    assert situation("strat was this morning, how long have we got?") == "strat was this morning"
+    assert situation("how long does an EPO last and can it be extended?") == ""
 
 
 def test_a_follow_up_carries_the_topic_not_the_wording() -> None:

@@ -223,11 +223,11 @@ def test_a_draft_has_complete_front_matter_and_never_replaces_a_file(tmp_path: P
 
 # --- Through the real Bolt app -------------------------------------------------------------
 
-GAP = "What is a family group conference?"
+GAP = "What is kinship care?"
 ANSWER_TEXT = (
-    "A family group conference is a meeting where the family and friends of a child make a "
-    "plan to keep the child safe. The family has private time in the meeting to agree the "
-    "plan without professionals in the room."
+    "Kinship care is when a child is looked after by a relative or family friend because "
+    "their parents cannot look after them. It can be arranged by the family or by the local "
+    "authority."
 )
 
 
@@ -357,7 +357,7 @@ def test_a_gap_becomes_a_published_answer_and_its_askers_are_told_once(
 ) -> None:
     settings, app, slack = running
     store = open_store(settings)
-    where = ask_everywhere(slack, fake_slack, GAP, "FGC")
+    where = ask_everywhere(slack, fake_slack, GAP, "KIN")
     gap_id = gap_button(home_for(slack, fake_slack, ADMIN), GAP)
     assert gap_id is not None
 
@@ -369,27 +369,27 @@ def test_a_gap_becomes_a_published_answer_and_its_askers_are_told_once(
 
     assert submit(
         slack, ADMIN, gap_id, question=GAP, answer=ANSWER_TEXT,
-        source="https://example.org/fgc", category="practice-model",
+        source="https://example.org/kinship", category="practice-model",
     ) == {}  # fmt: skip
     assert "Draft saved" in dms_to(fake_slack, ADMIN, "Draft saved")[0]
-    path = settings.knowledge_base_dir / "practice-model" / "what-is-a-family-group-conference.md"
+    path = settings.knowledge_base_dir / "practice-model" / "what-is-kinship-care.md"
     meta, body = split_front_matter(path.read_text(encoding="utf-8"))
     assert (meta.id, meta.status, meta.category, meta.owner) == (
-        "what-is-a-family-group-conference", "draft", "practice-model", ADMIN,
+        "what-is-kinship-care", "draft", "practice-model", ADMIN,
     )  # fmt: skip
-    assert meta.sources == ["https://example.org/fgc"] and ANSWER_TEXT in body
+    assert meta.sources == ["https://example.org/kinship"] and ANSWER_TEXT in body
     assert meta.review_due - meta.last_reviewed == timedelta(days=settings.review_period_days)
     assert abs(meta.last_reviewed - date.today()) <= timedelta(days=1)
     assert "drafted_by: " + ADMIN in path.read_text(encoding="utf-8")
     indexed = {doc.doc_id: doc for doc in app.services.index.documents()}
     assert indexed[meta.id].status == "draft"
     # A draft is never used in answers: asked now, the question is still not covered.
-    refused, draft_thread = answer_to(slack, fake_slack, "C0FGCDRAFT", GAP)
+    refused, draft_thread = answer_to(slack, fake_slack, "C0KINDRAFT", GAP)
     assert "does not cover" in refused
 
     lead_home = home_for(slack, fake_slack, LEAD)
     (draft_id,) = buttons(lead_home, "publish_gap_answer")
-    assert "What is a family group conference?" in json.dumps(lead_home)
+    assert GAP in json.dumps(lead_home)
     assert buttons(home_for(slack, fake_slack, ADMIN), "publish_gap_answer") == []  # the author
 
     press(slack, ADMIN, "publish_gap_answer", draft_id)  # the author, pressing anyway
@@ -417,15 +417,15 @@ def test_a_gap_becomes_a_published_answer_and_its_askers_are_told_once(
         (where["channel"], where["thread_ts"]),  # the mention's thread
         (where["dm"], None),  # the direct message
         (NEWCOMER, None),  # /ask was answered privately: a direct message
-        ("C0FGCDRAFT", draft_thread),  # asked while the answer was a draft
+        ("C0KINDRAFT", draft_thread),  # asked while the answer was a draft
     ]
     for channel, thread_ts in places:
         (message,) = told(channel, thread_ts)
-        assert "*What is a family group conference?*" in message
+        assert f"*{GAP}*" in message
 
-    answered, _ = answer_to(slack, fake_slack, "C0FGCAFTER", GAP)
-    assert "family and friends of a child make a plan" in answered
-    assert "What is a family group conference?" in answered  # cited by its title
+    answered, _ = answer_to(slack, fake_slack, "C0KINAFTER", GAP)
+    assert "looked after by a relative or family friend" in answered
+    assert GAP in answered  # cited by its title
     assert gap_button(home_for(slack, fake_slack, ADMIN), GAP) is None
     assert store.gap_answer_drafts() == []
 

@@ -6,7 +6,8 @@ check what an answer says set MIN_IN_SCOPE to this instead. The shipped-set gate
 (tests/eval/test_shipped_gate.py) checks the fitted threshold on the real knowledge base.
 """
 
-# Between the weakest answer these tests expect (a LADO referral's timescale, 0.32 with the
-# current fit) and the question they expect refused as a gap (a family group conference,
-# 0.30): a refit that moves either past it fails those tests, and this is to be set again.
-TEST_KB_MIN_IN_SCOPE = 0.31
+# Between the weakest answer these tests expect (a LADO referral's timescale, 0.195 with the
+# current fit) and the strongest uncovered question they expect refused (who pays for a family
+# group conference, 0.028; the knowledge gap of tests/bot/test_gap_answers.py, what kinship care
+# is, 0.002): a refit that moves either past it fails those tests, and this is to be set again.
+TEST_KB_MIN_IN_SCOPE = 0.1
