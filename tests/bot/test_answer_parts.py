@@ -43,6 +43,8 @@ def test_chat_shorthand_is_spelled_out_as_whole_words_only() -> None:
     assert lexicon.spell_out("a febrile kidney") == "a febrile kidney"
     # Everyday chat spellings too, before the spelling corrector could take "smth" for "smith".
     assert lexicon.spell_out("wat abt lvl 2 tho, smth") == "what about level 2 though, something"
+    # Shorthand is matched in any case, so nothing that is also an acronym here is shorthand.
+    assert lexicon.spell_out("ask HR, the RN or BC") == "ask HR, the RN or BC"
 
 
 def test_a_number_typed_against_its_unit_is_split_from_it_first() -> None:
