@@ -15,9 +15,9 @@ from tests.support.processes import bcft, env_for
 
 PROJECT = Path(__file__).resolve().parents[2]
 # metric: (floor, True if lower is better), per set. Measured on 2026-12-04 (README); exact pass
-# counts no refusal as a pass, even one whose signpost names the fact. Four floors were lowered
+# counts no refusal as a pass, even one whose signpost names the fact. Three floors were lowered
 # at stop 24 on purpose (README, stop 24's changes): out-of-scope refusal on the held-out set (two
-# questions) and the blind set (one), and both blind sets' calibration error, for fewer
+# questions) and the blind set (one), and the blind set's calibration error, for fewer
 # answerable questions refused and more answers stated on every set.
 FLOORS = {
     "shipped": {
@@ -34,9 +34,9 @@ FLOORS = {
         "urgent_recall": (1.0, False),
         "urgent_precision": (0.9, False),
         "oos_refusal": (0.94, False),
-        "false_refusal": (0.2, True),
-        "exact_pass": (0.67, False),
-        "answer_in_top_5": (0.93, False),
+        "false_refusal": (0.19, True),
+        "exact_pass": (0.68, False),
+        "answer_in_top_5": (0.94, False),
         "citation_validity": (1.0, False),
         "ece": (0.1, True),
     },
@@ -44,8 +44,8 @@ FLOORS = {
         "urgent_recall": (1.0, False),
         "urgent_precision": (0.9, False),
         "oos_refusal": (0.91, False),
-        "false_refusal": (0.31, True),
-        "exact_pass": (0.56, False),
+        "false_refusal": (0.3, True),
+        "exact_pass": (0.57, False),
         "answer_in_top_5": (0.95, False),
         "citation_validity": (1.0, False),
         "ece": (0.12, True),
@@ -54,11 +54,11 @@ FLOORS = {
         "urgent_recall": (1.0, False),
         "urgent_precision": (0.8, False),
         "oos_refusal": (0.88, False),
-        "false_refusal": (0.34, True),
-        "exact_pass": (0.5, False),
+        "false_refusal": (0.33, True),
+        "exact_pass": (0.52, False),
         "answer_in_top_5": (0.94, False),
         "citation_validity": (1.0, False),
-        "ece": (0.11, True),
+        "ece": (0.1, True),
     },
 }
 
