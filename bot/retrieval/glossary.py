@@ -86,9 +86,14 @@ class Glossary:
                 continue
             if entry.term in self.widespread and not (defining and _only(pattern, question)):
                 continue
-            extra += [name for name in entry.names if name.lower() not in lowered]
+            extra += [name for name in entry.names if not _said(name, lowered)]
         extra = list(dict.fromkeys(extra))
         return f"{question} ({'; '.join(extra)})" if extra else question
+
+
+def _said(name: str, lowered: str) -> bool:
+    """Does the lower-cased question use this name as whole words ("LAC" is not in "placement")?"""
+    return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered) is not None
 
 
 def _only(pattern: re.Pattern[str], question: str) -> bool:

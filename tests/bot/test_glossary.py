@@ -69,3 +69,9 @@ def test_a_term_most_documents_mention_expands_only_when_its_meaning_is_asked() 
     whose = "whats a CIC's care plan"
     assert glossary.expand(whose, defining=True) == whose
     assert "Local Authority Designated Officer" in glossary.expand("who do I tell, the LADO?")
+
+
+def test_a_name_inside_another_word_of_the_question_is_still_added() -> None:
+    # "lac" is inside "placement": the question does not say LAC, so the expansion does.
+    expanded = GLOSSARY.expand("CLA just moved placement, when do I visit?")
+    assert "LAC" in expanded.split("(", 1)[1]
