@@ -36,7 +36,7 @@ SHIPPED_QUESTIONS = Path(__file__).resolve().parent / "questions"
 def eval_run(
     sets: Annotated[
         list[str] | None,
-        typer.Option("--set", help="shipped, held-out, blind or blind-2 (default: all four)."),
+        typer.Option("--set", help="shipped, held-out, blind, blind-2 or blind-3 (default: all)."),
     ] = None,
     questions: Annotated[
         list[Path] | None,

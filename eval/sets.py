@@ -1,4 +1,4 @@
-"""The four question sets the bot is measured on, and the goals each must meet.
+"""The five question sets the bot is measured on, and the goals each must meet.
 
 - shipped: written with the knowledge base; the set changes are tried against (dev).
 - held-out: written separately from the knowledge base without sight of the code; with the
@@ -8,6 +8,8 @@
   knowledge base; measured, never tuned on (see eval/blind/README.md).
 - blind-2: written the same way at the start of stop 19, after the first blind set had been
   measured on for many changes; measured, never tuned on (see eval/blind-2/README.md).
+- blind-3: written the same way at the start of stop 25, for the same reason; measured, never
+  tuned on (see eval/blind-3/README.md).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ SETS = {
         # The blind set's questions are messier (written without the knowledge base's words).
         NamedSet("blind", (EVAL / "blind",), _with(GOALS, "exact_pass", 0.80)),
         NamedSet("blind-2", (EVAL / "blind-2",), _with(GOALS, "exact_pass", 0.80)),
+        NamedSet("blind-3", (EVAL / "blind-3",), _with(GOALS, "exact_pass", 0.80)),
     )
 }
 

@@ -58,14 +58,14 @@ def test_unreadable_and_missing_files_are_reported(tmp_path: Path) -> None:
 def test_the_named_sets_load_and_have_every_kind() -> None:
     from eval.sets import SETS
 
-    assert list(SETS) == ["shipped", "held-out", "blind", "blind-2"]
+    assert list(SETS) == ["shipped", "held-out", "blind", "blind-2", "blind-3"]
     for named in SETS.values():
         questions = load_questions(named.paths).questions
         kinds = {q.kind for q in questions}
         assert kinds == {"answerable", "out_of_scope", "urgent"}, named.name
         # Enough out-of-scope questions to bound the refusal threshold at the 5% level.
         assert sum(q.kind == "out_of_scope" for q in questions) >= 19, named.name
-    for name in ("blind", "blind-2"):
+    for name in ("blind", "blind-2", "blind-3"):
         blind = load_questions(SETS[name].paths).questions
         assert len(blind) >= 150
         assert any(q.history for q in blind)  # follow-ups carry their conversation

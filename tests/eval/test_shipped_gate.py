@@ -1,4 +1,4 @@
-"""The CI gate: the shipped knowledge base must answer all three question sets this well.
+"""The CI gate: the shipped knowledge base must answer every question set this well.
 
 Runs exactly what a trainer runs (`bcft ingest knowledge_base`, then `bcft eval run`) in a
 fresh data folder, and checks each set against its floors. A floor is the issue's goal where
@@ -57,6 +57,16 @@ FLOORS = {
         "false_refusal": (0.33, True),
         "exact_pass": (0.52, False),
         "answer_in_top_5": (0.94, False),
+        "citation_validity": (1.0, False),
+        "ece": (0.1, True),
+    },
+    "blind-3": {
+        "urgent_recall": (1.0, False),
+        "urgent_precision": (0.9, False),
+        "oos_refusal": (0.92, False),
+        "false_refusal": (0.3, True),
+        "exact_pass": (0.53, False),
+        "answer_in_top_5": (0.89, False),
         "citation_validity": (1.0, False),
         "ece": (0.1, True),
     },
