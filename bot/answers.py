@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Reason = Literal["answered", "known_gap", "not_covered", "empty", "too_long"]
 
@@ -39,6 +39,13 @@ class UsedChunk:
     score: float
     dense_score: float | None
     keyword_score: float | None
+
+
+class Turn(NamedTuple):
+    """One earlier exchange of a conversation: the (redacted) question and the reply to it."""
+
+    question: str
+    answer: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from bot.answering.confidence import Calibrator
 from bot.answering.engine import AnswerEngine
 from bot.answering.llm import create_chat_model
 from bot.answering.scope import ScopeModel
-from bot.answers import Answer
+from bot.answers import Answer, Turn
 from bot.documents import IngestReport
 from bot.index import KnowledgeIndex, open_index
 from bot.kb_report import KnowledgeBaseReport, knowledge_base_report
@@ -63,10 +63,10 @@ class Services:
             log.exception("could not record answer %s", answer.ref)
         return answer
 
-    def thread_history(self, thread: str) -> list[str]:
-        """Earlier questions of a conversation; none if the store cannot be read."""
+    def thread_history(self, thread: str) -> list[Turn]:
+        """Earlier exchanges of a conversation; none if the store cannot be read."""
         try:
-            return self.store.thread_questions(thread)
+            return self.store.thread_turns(thread)
         except Exception:
             log.exception("could not read the conversation so far")
             return []

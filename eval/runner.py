@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.answering.engine import AnswerEngine
+from bot.answers import Turn
 from bot.retrieval.retriever import Mode
 from eval import metrics
 from eval.questions import Question
 
 TOP_K = (1, 3, 5)
 Progress = Callable[[int, int, str], None]
+
+
+def conversation(engine: AnswerEngine, earlier: Sequence[str], mode: Mode = "hybrid") -> list[Turn]:
+    """The conversation before a follow-up as the bot has it: each earlier question asked in
+    turn, with the reply it got when that reply answered it."""
+    turns: list[Turn] = []
+    for question in earlier:
+        answer = engine.ask(question, history=turns, mode=mode)
+        answered = answer.reason in ("answered", "known_gap")
+        turns.append(Turn(answer.question, answer.answer if answered else ""))
+    return turns
 
 
 def run_evaluation(
@@ -28,8 +40,9 @@ def run_evaluation(
     categories = {doc.doc_id: doc.category for doc in engine.index.documents()}
     records = []
     for done, question in enumerate(questions, start=1):
+        history = conversation(engine, question.history, mode)
         started = time.perf_counter()
-        answer = engine.ask(question.question, history=question.history, mode=mode)
+        answer = engine.ask(question.question, history=history, mode=mode)
         latency_ms = (time.perf_counter() - started) * 1000
         response = answer.to_dict()
         records.append(

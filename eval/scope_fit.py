@@ -24,7 +24,7 @@ from bot.answering.confidence import OUT_OF_SCOPE_FILE
 from bot.answering.engine import AnswerEngine
 from bot.answering.scope import ScopeModel
 from eval.questions import Question
-from eval.runner import Progress, run_evaluation
+from eval.runner import Progress, conversation, run_evaluation
 
 FOLDS = 5
 # scikit-learn's C for 384 features against about 600 labelled questions. In 5-fold
@@ -50,7 +50,7 @@ Row = tuple[np.ndarray, bool]
 def _embedded(engine: AnswerEngine, questions: Sequence[Question]) -> list[Row]:
     """A row for each answerable or out-of-scope question (an urgent message is neither)."""
     return [
-        (engine.query_vectors(q.question, q.history), q.kind == "answerable")
+        (engine.query_vectors(q.question, conversation(engine, q.history)), q.kind == "answerable")
         for q in questions
         if q.kind in _SCOPED
     ]

@@ -37,7 +37,7 @@ from bot.answering.llm import synthesise
 from bot.answering.question_parts import question_parts, situation
 from bot.answering.scope import ScopeModel
 from bot.answering.signposts import CALL_999
-from bot.answers import Answer, Reason, Source
+from bot.answers import Answer, Reason, Source, Turn
 from bot.documents import Review
 from bot.index import KnowledgeIndex
 from bot.lexicons import Lexicons
@@ -201,13 +201,13 @@ class AnswerEngine:
         question: str,
         *,
         urgency: UrgencyAssessment | None = None,
-        history: Sequence[str] = (),
+        history: Sequence[Turn] = (),
         k: int | None = None,
         category: str | None = None,
         mode: Mode = "hybrid",
         today: date | None = None,
     ) -> Answer:
-        """Answer one question; `history` holds the earlier questions of the conversation.
+        """Answer one question; `history` holds the earlier exchanges of the conversation.
 
         `urgency` is the caller's assessment of this message, when it made one first.
         """
@@ -265,7 +265,7 @@ class AnswerEngine:
         knowledge: Knowledge,
         citations: Citations,
         question: str,
-        history: Sequence[str],
+        history: Sequence[Turn],
         k: int | None,
         category: str | None,
         mode: Mode,
@@ -293,7 +293,7 @@ class AnswerEngine:
             reply = self._synthesise(reply, parts[0], citations, keep=before)
         return reply
 
-    def query_vectors(self, question: str, history: Sequence[str] = ()) -> np.ndarray:
+    def query_vectors(self, question: str, history: Sequence[Turn] = ()) -> np.ndarray:
         """The vectors answering searches with for this message, one per question in it."""
         knowledge = self.knowledge()
         redacted, _ = redact_personal_data(question)
@@ -455,25 +455,26 @@ def who_to_ask(knowledge: Knowledge, citations: Citations, retrieval: RetrievalR
 
 
 def plan_searches(
-    question: str, history: Sequence[str], knowledge: Knowledge
+    question: str, history: Sequence[Turn], knowledge: Knowledge
 ) -> list[tuple[str, str]]:
     """(what to search with, the question it answers) for each question of the message.
 
     One question: search with the whole message, whose situation says what it is about; the
     question itself says what kind of answer is wanted. Several: each searched on its own,
     after the situation (which says what all of them are about), the ones before it counting
-    as the conversation so far.
+    as the conversation so far; the last reply says whom a "she" or "he" means.
     """
     idf = knowledge.snapshot.keyword.idf
     message = in_knowledge_base_words(question, knowledge)
-    earlier = [in_knowledge_base_words(h, knowledge) for h in history]
+    earlier = [in_knowledge_base_words(turn.question, knowledge) for turn in history]
+    last_answer = history[-1].answer if history else ""
     asked = question_parts(message)
     if len(asked) == 1:
-        return [(with_topic(message, earlier, idf), asked[0])]
+        return [(with_topic(message, earlier, idf, last_answer), asked[0])]
     told = situation(message)
     searches = []
     for text in asked:
-        search = with_topic(text, earlier, idf)
+        search = with_topic(text, earlier, idf, last_answer)
         searches.append((f"{told} {search}" if told else search, text))
         earlier.append(text)
     return searches

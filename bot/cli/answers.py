@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.answers import Answer
+from bot.answers import Answer, Turn
 from bot.commands import check_retriever, console, errors, get_settings, services_or_exit
 from bot.documents import CATEGORIES
 from bot.render.terminal import render_answer, render_emergency
@@ -52,7 +52,7 @@ def chat() -> None:
             "[bold]BCFT practice companion[/bold] — ask about practice, procedures and Ofsted."
             " Type [italic]exit[/italic] or press Ctrl-D to leave."
         )
-        history: list[str] = []
+        history: list[Turn] = []
         while True:
             try:
                 question = console.input("\n[bold cyan]You:[/bold cyan] ")
@@ -66,7 +66,7 @@ def chat() -> None:
                 continue
             console.print(render_answer(answer))
             if answer.reason == "answered":
-                history.append(answer.question)
+                history.append(Turn(answer.question, answer.answer))
 
 
 def answer_or_explain(services: Services, question: str, **ask: Any) -> Answer | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from bot.answers import Turn
 from bot.safety.personal_data import redact_personal_data
 from bot.store.base import StoreBase
 from bot.store.tables import questions
@@ -57,12 +58,11 @@ class AuditLog(StoreBase):
             row = db.execute(select(questions).where(questions.c.ref == ref)).mappings().first()
         return dict(row) if row else None
 
-    def thread_questions(
-        self, thread: str, within_seconds: float = 3600, limit: int = 3
-    ) -> list[str]:
-        """The last questions asked in a conversation, oldest first (for follow-ups)."""
+    def thread_turns(self, thread: str, within_seconds: float = 3600, limit: int = 3) -> list[Turn]:
+        """The last questions answered in a conversation and their replies, oldest first (for
+        follow-ups)."""
         query = (
-            select(questions.c.question)
+            select(questions.c.question, questions.c.answer)
             .where(
                 questions.c.thread == thread,
                 questions.c.asked_at > time.time() - within_seconds,
@@ -72,7 +72,7 @@ class AuditLog(StoreBase):
             .limit(limit)
         )
         with self._single() as db:
-            found = list(db.scalars(query))
+            found = [Turn(question, answer) for question, answer in db.execute(query)]
         return found[::-1]
 
     def recent_questions(self, user: str, limit: int = 5) -> list[str]:

@@ -51,7 +51,7 @@ def _measure(name: str, url: str, questions: int) -> str:
         started = time.perf_counter()
         store.first_time_seen(f"message:{thread}:{i}")
         store.allow_request(f"U{i % 50:05d}", 1000)
-        store.thread_questions(thread)
+        store.thread_turns(thread)
         store.record_answer(answer, channel="slack", thread=thread, user=f"U{i % 50:05d}")
         if i >= 0:
             seconds.append(time.perf_counter() - started)

@@ -16,6 +16,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from bot.answering.engine import KNOWN_GAP, NOT_COVERED, AnswerEngine
 from bot.answering.llm import build_messages
 from bot.answering.signposts import CALL_999
+from bot.answers import Turn
 from bot.index import KnowledgeIndex, open_index
 from bot.safety.risk_lexicon import load_risk_lexicon
 from bot.safety.urgency import UrgencyAssessment, UrgencyDetector
@@ -264,7 +265,7 @@ def test_drafts_are_never_used_in_answers(engine: AnswerEngine) -> None:
 def test_follow_up_uses_the_previous_question(engine: AnswerEngine) -> None:
     answer = engine.ask(
         "and when does the first one meet?",
-        history=["What does a core group do?"],
+        history=[Turn("What does a core group do?")],
         today=TODAY,
     )
     assert "within 10 working days of the initial child protection conference" in answer.answer

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering.concepts import answer_type
-from bot.answering.conversation import with_topic
+from bot.answering.conversation import names_in, with_topic
 from bot.answering.question_parts import question_parts, situation
 from bot.retrieval.lexicon import QueryLexicon, TermsError, load_query_lexicon
 from bot.retrieval.spelling import SpellingCorrector
@@ -132,6 +132,16 @@ def test_a_follow_up_carries_the_topic_not_the_wording() -> None:
     assert "how long" not in follow_up
     standalone = "what is a core group?"
     assert with_topic(standalone, ["how long until the ICPC?"], lambda t: 1.0) == standalone
+
+
+def test_a_follow_up_about_a_person_carries_the_names_the_last_answer_gave() -> None:
+    said = "In December 2021 Savannah Brockhill was convicted of murdering Star Hobson [1]."
+    assert names_in(said) == ["Savannah Brockhill", "Star Hobson"]  # not "In December"
+    earlier = ["who was convicted?"]
+    follow_up = with_topic("what was her sentence?", earlier, lambda t: 1.0, said)
+    assert "Savannah Brockhill" in follow_up and "convicted" in follow_up
+    # "it" is not a person: the topic travels, the names do not.
+    assert "Brockhill" not in with_topic("and when was it?", earlier, lambda t: 1.0, said)
 
 
 def test_answer_kinds_follow_the_question() -> None:

@@ -129,7 +129,7 @@ def test_an_urgent_message_is_answered_when_the_store_fails(
     def locked(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database is locked")
 
-    for method in ("first_time_seen", "allow_request", "thread_questions", "record_answer"):
+    for method in ("first_time_seen", "allow_request", "thread_turns", "record_answer"):
         monkeypatch.setattr(services.store, method, locked)
     event = mention(slack, "C0STORE", URGENT)
     assert slack.event(event).status == 200  # the de-duplication middleware lets it through

@@ -109,7 +109,7 @@ def test_questions_are_stored_redacted_and_read_back_for_gaps_threads_and_histor
     store.record_answer(an_answer("how often do core groups meet", "known_gap"), channel="cli")
 
     assert "jo@example.org" not in json.dumps(store.questions())
-    assert store.thread_questions("C1:1")[1] == "and out of hours?"
+    assert store.thread_turns("C1:1")[1] == ("and out of hours?", "Within 15 working days [1].")
     gaps = [("overtime pay rates?", 2), ("how often do core groups meet", 1)]
     assert store.open_gaps() == [Gap(*gap) for gap in gaps]
     assert store.recent_questions("U1")[0] == "and out of hours?"
