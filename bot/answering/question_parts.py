@@ -26,6 +26,14 @@ _SECOND_QUESTION = re.compile(
     rf"\s*(?:\?|,)?\s+(?:and|also|plus|&|or)\s+(?={_ASKING}\b)|\s*\?\s*(?:and\s+|also\s+)?(?=\S)",
     re.IGNORECASE,
 )
+# "when"/"where" opening a clause rather than a question: a question puts the verb next
+# ("when does the ICPC happen"), a clause the subject ("when the police take a child…, how long
+# can they keep them?"); such a clause tells the situation of the question after it.
+_CLAUSE = re.compile(
+    r"^\W*(?:when|where)\s+(?!(?:does|do|did|is|are|was|were|will|would|can|could|should|"
+    r"shall|must|has|have|had|may|might|am)\b)",
+    re.IGNORECASE,
+)
 _ENUMERATED = re.compile(r"(?:^|\s)(?:\(?[1-4][).]|[a-d]\))\s+")
 MIN_PART_WORDS = 3
 
@@ -57,4 +65,6 @@ def _sentences(message: str) -> list[str]:
 
 
 def _is_question(sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or bool(_QUESTION_START.match(sentence))
+    if sentence.rstrip().endswith("?"):
+        return True
+    return bool(_QUESTION_START.match(sentence)) and not _CLAUSE.match(sentence)

@@ -104,6 +104,12 @@ def test_unknown_words_are_corrected_to_the_knowledge_bases_own() -> None:
         ("whats a core group? and when does the first one meet", None),
         ("1) what is a PLO meeting 2) how long is pre-proceedings", None),
         ("I need the timescale for an ICPC", ["I need the timescale for an ICPC"]),
+        # "when" opening a clause (the subject follows it) tells the situation, not a question
+        (
+            "when the police take a kid somewhere safe, how long can they keep them?",
+            ["how long can they keep them?"],
+        ),
+        ("when does the ICPC happen, and who chairs it?", None),
     ],
 )
 def test_a_message_is_split_into_the_questions_it_asks(
