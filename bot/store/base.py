@@ -7,6 +7,7 @@ worker processes of one host). Set, it names a PostgreSQL database shared by sev
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from bot.settings import Settings
 
 # How long a SQLite writer waits for another process's write to finish before failing.
 _SQLITE_BUSY_SECONDS = 30
+_WAL_RETRY_SECONDS = 0.05  # between attempts to switch a new database to WAL mode
 # Connections each process keeps open to PostgreSQL, and how many more it may open under a
 # burst: a worker's listener and answer threads each hold one for a few milliseconds. They
 # are not pinged before each use (a round trip on every store call): after a database
@@ -58,12 +60,27 @@ def _take_over_sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_SECONDS * 1000}")
+        _use_wal(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(db: Connection) -> None:
         db.exec_driver_sql(f"BEGIN {db.get_execution_options().get('sqlite_begin', '')}")
+
+
+def _use_wal(dbapi_connection: sqlite3.Connection) -> None:
+    """Put the database in WAL mode. Processes opening a new database at once race for the
+    exclusive lock this takes, and SQLite can tell the loser "database is locked" at once
+    instead of waiting its busy timeout: the loser tries again until that timeout."""
+    deadline = time.monotonic() + _SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
 
 
 class StoreBase:
