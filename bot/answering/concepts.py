@@ -169,6 +169,21 @@ def asks_meaning(wanted: AnswerType | None) -> bool:
     return wanted is not None and wanted.name == "definition"
 
 
+# Something described in everyday words, asking for its name: "what's the meeting where the
+# family make their own plan called?", "which panel reviews child deaths?".
+_ASKS_NAME = re.compile(
+    r"\bcalled\b|\bname (?:of|for)\b|\bwhat(?:'s| is) (?:the|its|their) name\b|"
+    r"\b(?:job )?title\b|\b(?:term|word) for\b|^\W*(?:and\s+)?which\s+[a-z]+\s+"
+    r"(?!is\b|are\b|do\b|does\b|did\b|should\b|can\b|would\b|will\b)[a-z]+s\b",
+    re.IGNORECASE,
+)
+
+
+def asks_name(question: str) -> bool:
+    """Does the question describe something and ask what it is called?"""
+    return bool(_ASKS_NAME.search(question))
+
+
 def coverage(concepts: Iterable[Concept], terms: set[str]) -> float:
     """The weighted share of concepts that `terms` cover (1.0 when there is nothing to cover)."""
     concepts = list(concepts)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answering.concepts import AnswerType, Concept, asks_meaning, coverage
+from bot.answering.concepts import AnswerType, Concept, asks_meaning, asks_name, coverage
 from bot.retrieval.retriever import RetrievalResult, Retrieved
 from bot.text import content_terms
 
@@ -83,11 +83,13 @@ def _candidates(
                 if text not in seen:
                     seen.add(text)
                     rows.append((row, passage, len(seen) - 1))
-    definition = asks_meaning(wanted)
+    # A glossary entry answers what a term means or what a thing is called; otherwise its
+    # definition only pads the answer.
+    terms = asks_meaning(wanted) or asks_name(question)
     rows = [
         (row, passage, position)
         for row, passage, position in rows
-        if index.quotable[row] and (definition or passage.chunk.info.category != "glossary")
+        if index.quotable[row] and (terms or passage.chunk.info.category != "glossary")
     ]
     if not rows:
         return [], np.zeros((0, 0), dtype=np.float32)

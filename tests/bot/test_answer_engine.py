@@ -87,6 +87,9 @@ def test_a_definition_joins_only_when_the_question_asks_what_something_is(
     assert "glossary" not in {s.doc_id for s in answer.sources}
     defined = engine.ask("What is an ICPC?", today=TODAY)
     assert "glossary" in {s.doc_id for s in defined.sources}
+    # … or what something described in everyday words is called
+    named = engine.ask("which officer manages allegations against people who work with kids?")
+    assert "LADO (Local Authority Designated Officer) manages allegations" in named.answer
 
 
 def test_acronyms_are_expanded_from_the_glossary(engine: AnswerEngine) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.concepts import answer_type
+from bot.answering.concepts import answer_type, asks_name
 from bot.answering.conversation import names_in, with_topic
 from bot.answering.question_parts import question_parts, situation
 from bot.retrieval.lexicon import QueryLexicon, TermsError, load_query_lexicon
@@ -148,6 +148,15 @@ def test_a_follow_up_about_a_person_carries_the_names_the_last_answer_gave() -> 
     assert "Savannah Brockhill" in follow_up and "convicted" in follow_up
     # "it" is not a person: the topic travels, the names do not.
     assert "Brockhill" not in with_topic("and when was it?", earlier, lambda t: 1.0, said)
+
+
+def test_a_question_asking_what_something_is_called_is_told_apart() -> None:
+    assert asks_name("the meeting where the family make a plan, what's it called?")
+    assert asks_name("which panel reviews every child death in an area?")
+    assert asks_name("the independent person who checks the plan - whats their job title")
+    assert not asks_name("which one does the ICPC clock start from?")
+    assert not asks_name("which authority does the s47?")
+    assert not asks_name("how long does an EPO last?")
 
 
 def test_answer_kinds_follow_the_question() -> None:
