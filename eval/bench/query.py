@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 
 SYNTHETIC_DOC_CHUNKS = 500
 WARM_UP = 5
-# After the timed questions, this many different questions are answered (not timed), and any
-# that raises is counted: the goal is none, at every size.
+# After the timed questions, at least this many different questions are answered (not timed),
+# and any that raises is counted: the goal is none, at every size.
 STRESS_QUESTIONS = 1000
 # The goals by index size: `ask` p95 in ms and peak memory in MB (issue #10).
 P95_GOAL_MS = {10_000: 25, 100_000: 50}
@@ -136,10 +136,11 @@ def _unit_vectors(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def stress_questions(pool: list[str], n: int = STRESS_QUESTIONS) -> list[str]:
-    """`n` different questions: each of `pool` once, then pairs of them asked in one message."""
+    """At least `n` different questions: each of `pool` once, then, while fewer than `n`,
+    pairs of them asked in one message."""
     distinct = list(dict.fromkeys(pool))
     pairs = (f"{a} Also, {b}" for a, b in zip(distinct, distinct[1:] + distinct[:1], strict=True))
-    return [*distinct, *pairs][:n]
+    return [*distinct, *pairs][: max(n, len(distinct))]
 
 
 def _measure_in_fresh_process(store: Settings, questions: list[str], stress: list[str]) -> dict:

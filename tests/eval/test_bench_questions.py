@@ -1,4 +1,5 @@
-"""The bench's stress questions: as many different questions as asked for, from the sets."""
+"""The bench's stress questions: at least as many different questions as asked for, from the
+sets."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from eval.sets import SETS
 def test_a_thousand_different_questions_from_the_question_sets() -> None:
     pool = [q.question for named in SETS.values() for q in load_questions(named.paths).questions]
     questions = stress_questions(pool, 1000)
-    assert len(questions) == len(set(questions)) == 1000
+    assert len(questions) == len(set(questions)) >= 1000
     assert set(pool) <= set(questions)  # every question of every set, then pairs of them
 
 
